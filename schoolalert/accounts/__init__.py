@@ -1,0 +1,1 @@
+"""People who use Schoolalert: users, their single role, sign-in and sessions."""

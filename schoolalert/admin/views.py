@@ -1,0 +1,37 @@
+"""The administrator's plugin page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from schoolalert.admin import services
+from schoolalert.transaction import commit
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.get("/plugins")
+def plugins() -> str:
+    manager = current_app.extensions["schoolalert.plugins"]
+    return render_template("admin/plugins.html", plugins=services.list_plugins(manager))
+
+
+@bp.post("/plugins/<name>/<any(enable, disable):action>")
+def toggle_plugin(name: str, action: str) -> Response:
+    manager = current_app.extensions["schoolalert.plugins"]
+    if name not in manager.installed:
+        abort(404)
+    try:
+        services.set_enabled(manager, name, action == "enable", actor_id=current_user.id)
+    except services.PluginStateLocked:
+        flash(_("The plugin state is fixed by the server configuration."), "error")
+        return redirect(url_for(".plugins"))
+    commit()
+    if action == "enable":
+        flash(_("Plugin %(name)s is enabled.", name=name), "success")
+    else:
+        flash(_("Plugin %(name)s is disabled.", name=name), "success")
+    return redirect(url_for(".plugins"))

@@ -1,0 +1,19 @@
+"""The ``/api/v1`` blueprint with every domain's API nested under it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from werkzeug.wrappers import Response
+
+from schoolalert.admin.api import bp as plugins_api
+from schoolalert.api.openapi import build_document, document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+for child in (plugins_api,):
+    bp.register_blueprint(child)
+
+
+@bp.get("/openapi.json")
+@document(summary="This OpenAPI document", tags=["meta"], auth=False)
+def openapi() -> Response:
+    return jsonify(build_document(current_app))

@@ -1,0 +1,37 @@
+"""Small helpers every API view uses: reading JSON bodies, answering errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+from flask import current_app, request
+
+from schoolalert.web.errors import ApiError
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; 415 for another type, 413 when too large, 400 when broken."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    limit = current_app.config["MAX_JSON_BODY"]
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", f"JSON bodies are limited to {limit} bytes")
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise ApiError(413, "payload_too_large", f"JSON bodies are limited to {limit} bytes")
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_request", "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    return body
+
+
+def not_found() -> NoReturn:
+    raise ApiError(404, "not_found", "not found")
+
+
+def unprocessable(message: str, code: str = "unprocessable") -> NoReturn:
+    raise ApiError(422, code, message)

@@ -1,0 +1,212 @@
+"""The application factory: bind extensions, load config and plugins, register blueprints.
+
+Nothing else happens here: no migrations, no network, no writes (``schoolalert init`` does those).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, Response, abort, current_app, request
+from flask.cli import with_appcontext
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from schoolalert import permissions
+from schoolalert.accounts import auth as accounts_auth
+from schoolalert.config import check_production, load_config, resolve_instance_path
+from schoolalert.extensions import babel, csrf, db, limiter, login_manager, migrate
+from schoolalert.plugin_api import PluginBlueprint
+from schoolalert.plugins import PluginManager
+from schoolalert.tasks import TaskSystem
+from schoolalert.web import errors, security
+from schoolalert.web.i18n import select_locale
+from schoolalert.web.slots import template_slot
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+MIGRATIONS = PACKAGE_ROOT / "migrations"
+
+# Imported so that every table is known to SQLAlchemy and Alembic.
+CORE_MODEL_MODULES = (
+    "schoolalert.accounts.models",
+    "schoolalert.admin.models",
+    "schoolalert.tasks.models",
+)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. ``config`` (keys without prefix) overrides every other source."""
+    instance_path = resolve_instance_path(config)
+    app = Flask("schoolalert", instance_path=str(instance_path), root_path=str(PACKAGE_ROOT))
+    app.config.update(load_config(instance_path, config))
+    check_production(app.config)
+    _configure_logging(app)
+
+    for module in CORE_MODEL_MODULES:
+        __import__(module)
+    plugin_manager = PluginManager(forced_enabled=app.config["PLUGINS_ENABLED"])
+    app.extensions["schoolalert.plugins"] = plugin_manager
+
+    _init_database(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    if _add_plugin_migrations not in migrate.configure_callbacks:
+        migrate.configure(_add_plugin_migrations)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked for web forms only, below
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    accounts_auth.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=";".join(_translation_directories(plugin_manager)),
+    )
+    TaskSystem(app)
+
+    table = permissions.PermissionTable(permissions.CORE_PERMISSIONS)
+    _register_core_blueprints(app)
+    _register_plugin_blueprints(app, plugin_manager, table)
+    _register_commands(app, plugin_manager)
+
+    app.before_request(_refuse_uninitialised_instance)
+    app.before_request(_protect_web_forms)
+    permissions.init_app(app, table)
+    app.after_request(security.add_security_headers)
+    errors.init_app(app)
+    app.jinja_env.globals.update(template_slot=template_slot, current_locale=get_locale)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing and not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+
+
+def _init_database(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, a busy timeout, and real transactions with SAVEPOINT support."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _add_plugin_migrations(config: Any) -> Any:
+    """Alembic looks for revisions in the core folder and in every plugin's own folder."""
+    locations = [str(MIGRATIONS / "versions")]
+    for plugin in current_app.extensions["schoolalert.plugins"].installed.values():
+        versions = plugin.path / "migrations" / "versions"
+        if versions.is_dir():
+            locations.append(str(versions))
+    config.set_main_option("version_locations", ":".join(locations))
+    return config
+
+
+def _translation_directories(plugin_manager: PluginManager) -> list[str]:
+    directories = [str(PACKAGE_ROOT / "translations")]
+    for plugin in plugin_manager.installed.values():
+        if (plugin.path / "translations").is_dir():
+            directories.append(str(plugin.path / "translations"))
+    return directories
+
+
+def _register_core_blueprints(app: Flask) -> None:
+    from schoolalert.admin.views import bp as admin_views
+    from schoolalert.api.blueprint import bp as api
+    from schoolalert.health import bp as health
+    from schoolalert.web.views import bp as web
+
+    for blueprint in (web, health, admin_views, api):
+        app.register_blueprint(blueprint)
+
+
+def _register_plugin_blueprints(
+    app: Flask, plugin_manager: PluginManager, table: permissions.PermissionTable
+) -> None:
+    """Mount each plugin's blueprints under /plugins/<name>/; 404 while the plugin is off."""
+    owners: dict[str, str] = {}
+    for plugin, contribution in plugin_manager.contributions(
+        "schoolalert_register_blueprints", app=app
+    ):
+        if not isinstance(contribution, PluginBlueprint) or plugin is None:
+            raise TypeError("schoolalert_register_blueprints must return PluginBlueprint items")
+        name = f"plugin_{plugin}"
+        app.register_blueprint(contribution.blueprint, name=name, url_prefix=f"/plugins/{plugin}")
+        owners[name] = plugin
+        for view, roles in contribution.permissions.items():
+            table.add(f"{name}.{view}", roles)
+
+    def require_enabled_plugin() -> None:
+        plugin = owners.get(request.blueprints[-1]) if request.blueprints else None
+        if plugin is not None and not plugin_manager.is_enabled(plugin):
+            abort(404)
+
+    app.before_request(require_enabled_plugin)
+
+
+def _register_commands(app: Flask, plugin_manager: PluginManager) -> None:
+    from schoolalert.commands import CORE_COMMANDS
+
+    for command in CORE_COMMANDS:
+        app.cli.add_command(command)
+    for plugin, command in plugin_manager.contributions("schoolalert_register_commands"):
+        _prepare_command(command, plugin)
+        app.cli.add_command(command)
+
+
+def _prepare_command(command: click.Command, plugin: str | None) -> None:
+    """Run a contributed command in an app context; refuse while its plugin is disabled."""
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _prepare_command(subcommand, plugin)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "schoolalert_prepared", False):
+        return  # the command object is shared by every app built in this process
+
+    @functools.wraps(callback)
+    @with_appcontext
+    def prepared(*args: Any, **kwargs: Any) -> Any:
+        if not current_app.extensions["schoolalert.plugins"].is_enabled(plugin):
+            raise click.ClickException(f"plugin {plugin!r} is disabled")
+        return callback(*args, **kwargs)
+
+    prepared.schoolalert_prepared = True  # type: ignore[attr-defined]
+    command.callback = prepared
+
+
+def _refuse_uninitialised_instance() -> Response | None:
+    """Plain text: without a secret key not even the error page (it has a CSRF token) works."""
+    if current_app.config.get("SECRET_KEY"):
+        return None
+    return Response(
+        "The instance is not initialised: run `schoolalert init`.\n", 503, mimetype="text/plain"
+    )
+
+
+def _protect_web_forms() -> None:
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"} and not permissions.is_api_request():
+        csrf.protect()

@@ -1,0 +1,54 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from schoolalert.extensions import db
+from schoolalert.tasks.backends import RQBackend
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """The process answers; says nothing about its dependencies."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Ready to serve: the database answers, and Redis when it is configured."""
+    checks = {"database": _check_database()}
+    backend = current_app.extensions["schoolalert.tasks"].backend
+    if isinstance(backend, RQBackend):
+        checks["redis"] = _check_redis(backend)
+    ready = all(state == "ok" for state in checks.values())
+    response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks})
+    response.status_code = 200 if ready else 503
+    return response
+
+
+def _check_database() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception:
+        logger.exception("readiness: database check failed")
+        db.session.rollback()
+        return "failing"
+
+
+def _check_redis(backend: RQBackend) -> str:
+    try:
+        backend.ping()
+        return "ok"
+    except Exception:
+        logger.warning("readiness: Redis check failed", exc_info=True)
+        return "failing"

@@ -1,0 +1,86 @@
+"""Who may call which endpoint: one table for the whole application, deny by default.
+
+Every endpoint (web and API) is listed in :data:`CORE_PERMISSIONS` or contributed by a plugin
+with its blueprint. An endpoint missing from the table answers 404 for everybody, and a test walks
+``app.url_map`` so a missing entry fails the suite. Object-level rules (a board admin acts only
+for their board, staff only for their school) live in the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from schoolalert.accounts.roles import Role
+
+PUBLIC = frozenset({"public"})
+EVERY_ROLE = frozenset(role.value for role in Role)
+ADMIN = frozenset({Role.ADMIN.value})
+
+CORE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "static": PUBLIC,
+    "web.home": PUBLIC,
+    "web.set_language": PUBLIC,
+    "health.healthz": PUBLIC,
+    "health.readyz": PUBLIC,
+    "api.openapi": PUBLIC,
+    "admin.plugins": ADMIN,
+    "admin.toggle_plugin": ADMIN,
+    "api.plugins.list_plugins": ADMIN,
+    "api.plugins.enable_plugin": ADMIN,
+    "api.plugins.disable_plugin": ADMIN,
+}
+
+
+class PermissionTable:
+    def __init__(self, entries: Mapping[str, Collection[str]]) -> None:
+        self._entries: dict[str, frozenset[str]] = {}
+        for endpoint, roles in entries.items():
+            self.add(endpoint, roles)
+
+    def add(self, endpoint: str, roles: Collection[str]) -> None:
+        allowed = frozenset(roles)
+        unknown = allowed - EVERY_ROLE - PUBLIC
+        if unknown or not allowed:
+            raise ValueError(f"bad roles for {endpoint}: {sorted(unknown) or 'none'}")
+        if endpoint in self._entries:
+            raise ValueError(f"permissions for {endpoint} are given twice")
+        self._entries[endpoint] = allowed
+
+    def allowed(self, endpoint: str) -> frozenset[str] | None:
+        return self._entries.get(endpoint)
+
+    def endpoints(self) -> frozenset[str]:
+        return frozenset(self._entries)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def enforce_permissions() -> Response | None:
+    """``before_request``: refuse before any view code runs."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # no route: the 404/405 handlers answer
+    allowed = current_app.extensions["schoolalert.permissions"].allowed(endpoint)
+    if allowed is None:
+        current_app.logger.error("endpoint %s has no entry in the permission table", endpoint)
+        abort(404)
+    if allowed == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if is_api_request() or current_app.login_manager.login_view is None:
+            abort(401)
+        return redirect(url_for(current_app.login_manager.login_view, next=request.full_path))
+    if current_user.role.value not in allowed:
+        abort(403)
+    return None
+
+
+def init_app(app: Flask, table: PermissionTable) -> None:
+    app.extensions["schoolalert.permissions"] = table
+    app.before_request(enforce_permissions)

@@ -1,0 +1,1 @@
+"""The web shell: base pages, language, security headers and error pages."""

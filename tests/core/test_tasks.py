@@ -1,0 +1,234 @@
+"""The transactional outbox and its two back ends (PRODUCT I8)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from schoolalert_example import EventCount
+from sqlalchemy import func, select
+
+from schoolalert import create_app
+from schoolalert.database import utcnow
+from schoolalert.extensions import db
+from schoolalert.tasks import enqueue
+from schoolalert.tasks.backends import RQBackend
+from schoolalert.tasks.models import OutboxMessage, OutboxStatus
+from schoolalert.tasks.outbox import RegisteredTask, UnknownTask, execute
+from schoolalert.tasks.periodic import run_due_periodic_tasks
+from schoolalert.transaction import commit, rollback
+from tests.conftest import TEST_REDIS_URL
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def recorded(app):
+    """Enable the example plugin, whose task ``example.record_publication`` writes a row."""
+    from schoolalert.admin import services
+
+    with app.app_context():
+        services.set_enabled(app.extensions["schoolalert.plugins"], "example", True, actor_id=None)
+        commit()
+
+    def count() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(EventCount))
+
+    return count
+
+
+def replace_task(app, monkeypatch, name, func):
+    registry = app.extensions["schoolalert.tasks"].registry
+    entry = registry.get(name)
+    monkeypatch.setitem(registry._tasks, name, RegisteredTask(replace(entry.task, func=func), None))
+
+
+def statuses(app) -> list[OutboxStatus]:
+    with app.app_context():
+        return list(db.session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))
+
+
+def test_work_of_a_rolled_back_transaction_never_runs(app, recorded, run_jobs):
+    with app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        rollback()
+        commit()  # a later, unrelated commit in the same session
+    run_jobs()
+    assert recorded() == 0
+    assert statuses(app) == []
+
+
+def test_nothing_runs_before_the_commit(app, recorded, run_jobs):
+    with app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        db.session.flush()
+        run_jobs()
+        assert db.session.scalar(select(func.count()).select_from(EventCount)) == 0
+        commit()
+    run_jobs()
+    assert recorded() == 1
+    assert statuses(app) == [OutboxStatus.DONE]
+
+
+def test_the_same_key_is_written_once(app, recorded, run_jobs):
+    with app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1}, key="once")
+        enqueue("example.record_publication", {"alert_id": 1}, key="once")
+        commit()
+        enqueue("example.record_publication", {"alert_id": 1}, key="once")
+        commit()
+    run_jobs()
+    assert recorded() == 1
+
+
+def test_unknown_tasks_and_non_json_payloads_fail_in_the_callers_transaction(app):
+    with app.app_context():
+        with pytest.raises(UnknownTask):
+            enqueue("no.such.task")
+        with pytest.raises(TypeError):
+            enqueue("example.record_publication", {"alert_id": object()})
+
+
+def test_running_a_message_twice_runs_it_once(app, recorded):
+    with app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        db.session.commit()  # committed without dispatch, as if the process died right after
+        message_id = db.session.scalar(select(OutboxMessage.id))
+        assert execute(message_id) == OutboxStatus.DONE
+        assert execute(message_id) == OutboxStatus.DONE
+    assert recorded() == 1
+
+
+def test_a_failing_task_is_retried_after_a_back_off_then_given_up(app, monkeypatch):
+    calls = []
+
+    def flaky(**payload):
+        calls.append(payload)
+        raise ConnectionError("mail server down")
+
+    replace_task(app, monkeypatch, "outbox.relay", flaky)
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    with app.app_context():
+        db.session.add(OutboxMessage(task="outbox.relay", payload={}))
+        db.session.commit()
+        message_id = db.session.scalar(select(OutboxMessage.id))
+        with pytest.raises(ConnectionError):
+            execute(message_id)
+        message = db.session.get(OutboxMessage, message_id)
+        assert message.status == OutboxStatus.PENDING
+        assert message.attempts == 1
+        assert message.last_error == "ConnectionError: mail server down"
+        assert message.available_at > utcnow() + timedelta(seconds=5)
+        with pytest.raises(ConnectionError):
+            execute(message_id)
+        assert db.session.get(OutboxMessage, message_id).status == OutboxStatus.FAILED
+        assert execute(message_id) == OutboxStatus.FAILED  # never tried again
+    assert len(calls) == 2
+
+
+def test_inline_failures_do_not_break_the_committing_request(app, monkeypatch):
+    if app.config["REDIS_URL"]:
+        pytest.skip("inline back end only")
+
+    def broken():
+        raise RuntimeError("boom")
+
+    replace_task(app, monkeypatch, "outbox.relay", broken)
+    with app.app_context():
+        enqueue("outbox.relay")
+        commit()  # does not raise
+    assert statuses(app) == [OutboxStatus.PENDING]
+
+
+def test_periodic_tasks_run_once_per_interval(app, recorded):
+    with app.app_context():
+        first = run_due_periodic_tasks()
+        second = run_due_periodic_tasks()
+    assert "outbox.relay" in first
+    assert "outbox.relay" not in second
+
+
+# -- Redis and RQ -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rq_app(app_config):
+    if not TEST_REDIS_URL:
+        pytest.skip("needs SCHOOLALERT_TEST_REDIS_URL (Redis)")
+    if app_config["REDIS_URL"] is None:
+        pytest.skip("runs with the services back end")
+    return create_app(app_config)
+
+
+def queued_jobs(app) -> int:
+    return app.extensions["schoolalert.tasks"].backend.queue.count
+
+
+@pytest.mark.redis
+def test_work_committed_while_redis_is_down_is_delivered_when_it_is_back(
+    app_config, recorded, rq_app, run_jobs
+):
+    down = create_app({**app_config, "REDIS_URL": UNREACHABLE_REDIS})
+    with down.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        commit()  # Redis unreachable: the commit still succeeds
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert message.status == OutboxStatus.PENDING
+    # Redis is back: the periodic sweep of any process hands the message over.
+    with rq_app.app_context():
+        assert rq_app.extensions["schoolalert.tasks"].backend.relay_due() == 1
+    run_jobs()
+    assert recorded() == 1
+    assert statuses(rq_app) == [OutboxStatus.DONE]
+
+
+@pytest.mark.redis
+def test_a_relay_run_twice_enqueues_once(app, rq_app, recorded, run_jobs):
+    with rq_app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        db.session.commit()  # committed, not yet handed over
+        backend: RQBackend = rq_app.extensions["schoolalert.tasks"].backend
+        assert backend.relay_due() == 1
+        assert backend.relay_due() == 0
+        message_id = db.session.scalar(select(OutboxMessage.id))
+        # Even a lost database update cannot queue it twice: the job id is taken.
+        db.session.execute(
+            db.update(OutboxMessage).values(status=OutboxStatus.PENDING, queued_at=None)
+        )
+        db.session.commit()
+        backend.dispatch([message_id])
+    assert queued_jobs(rq_app) == 1
+    run_jobs()
+    assert recorded() == 1
+
+
+@pytest.mark.redis
+def test_a_job_lost_by_redis_is_queued_again_after_the_stale_period(
+    app, rq_app, recorded, run_jobs
+):
+    backend: RQBackend = rq_app.extensions["schoolalert.tasks"].backend
+    with rq_app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        commit()
+        backend.queue.empty()  # Redis lost the job
+        for key in backend.connection.scan_iter(match=f"*{backend.queue.name}-outbox-*"):
+            backend.connection.delete(key)
+        db.session.execute(
+            db.update(OutboxMessage).values(
+                queued_at=utcnow() - backend.stale_after - timedelta(seconds=1)
+            )
+        )
+        db.session.commit()
+        backend.relay_due()
+    run_jobs()
+    assert recorded() == 1
+
+
+@pytest.mark.redis
+def test_periodic_runs_are_enqueued_once_per_slot(app, rq_app):
+    backend: RQBackend = rq_app.extensions["schoolalert.tasks"].backend
+    assert backend.enqueue_periodic(123) is True
+    assert backend.enqueue_periodic(123) is False
+    assert backend.enqueue_periodic(124) is True
