@@ -6,7 +6,6 @@ Nothing else happens here: no migrations, no network, no writes (``schoolalert i
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,17 @@ from flask.cli import with_appcontext
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from schoolalert import permissions
 from schoolalert.accounts import auth as accounts_auth
 from schoolalert.config import check_production, load_config, resolve_instance_path
 from schoolalert.extensions import babel, csrf, db, limiter, login_manager, migrate
+from schoolalert.logs import configure_logging
 from schoolalert.plugin_api import PluginBlueprint
 from schoolalert.plugins import PluginManager
 from schoolalert.tasks import TaskSystem
-from schoolalert.web import errors, security
+from schoolalert.web import context, errors, security
 from schoolalert.web.i18n import select_locale
 from schoolalert.web.slots import template_slot
 
@@ -36,6 +37,7 @@ MIGRATIONS = PACKAGE_ROOT / "migrations"
 CORE_MODEL_MODULES = (
     "schoolalert.accounts.models",
     "schoolalert.admin.models",
+    "schoolalert.audit.models",
     "schoolalert.tasks.models",
 )
 
@@ -46,7 +48,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("schoolalert", instance_path=str(instance_path), root_path=str(PACKAGE_ROOT))
     app.config.update(load_config(instance_path, config))
     check_production(app.config)
-    _configure_logging(app)
+    configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     for module in CORE_MODEL_MODULES:
         __import__(module)
@@ -75,19 +80,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_commands(app, plugin_manager)
 
     app.before_request(_refuse_uninitialised_instance)
+    app.before_request(context.assign_request_id)
     app.before_request(_protect_web_forms)
     permissions.init_app(app, table)
     app.after_request(security.add_security_headers)
+    app.after_request(context.add_request_id_header)
     errors.init_app(app)
     app.jinja_env.globals.update(template_slot=template_slot, current_locale=get_locale)
     return app
-
-
-def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing and not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
 
 
 def _init_database(app: Flask) -> None:
@@ -134,12 +134,16 @@ def _translation_directories(plugin_manager: PluginManager) -> list[str]:
 
 
 def _register_core_blueprints(app: Flask) -> None:
+    from schoolalert.accounts.admin_views import bp as admin_users
+    from schoolalert.accounts.views import bp as accounts
     from schoolalert.admin.views import bp as admin_views
     from schoolalert.api.blueprint import bp as api
+    from schoolalert.audit.views import bp as audit
     from schoolalert.health import bp as health
+    from schoolalert.notifications.views import bp as notifications
     from schoolalert.web.views import bp as web
 
-    for blueprint in (web, health, admin_views, api):
+    for blueprint in (web, health, accounts, admin_users, admin_views, audit, notifications, api):
         app.register_blueprint(blueprint)
 
 
@@ -168,9 +172,9 @@ def _register_plugin_blueprints(
 
 
 def _register_commands(app: Flask, plugin_manager: PluginManager) -> None:
-    from schoolalert.commands import CORE_COMMANDS
+    from schoolalert.commands import core_commands
 
-    for command in CORE_COMMANDS:
+    for command in core_commands():
         app.cli.add_command(command)
     for plugin, command in plugin_manager.contributions("schoolalert_register_commands"):
         _prepare_command(command, plugin)

@@ -105,4 +105,8 @@ def worker_command(burst: bool, no_fork: bool) -> None:
         raise click.ClickException(str(error)) from None
 
 
-CORE_COMMANDS = (init_command, plugins_group, worker_command)
+def core_commands() -> list[click.Command]:
+    from schoolalert.accounts.commands import users_group
+    from schoolalert.audit.commands import audit_group
+
+    return [init_command, plugins_group, worker_command, users_group, audit_group]

@@ -49,6 +49,27 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 8,
     "PERIODIC_INTERVAL_SECONDS": 60,
     "LANGUAGES": ("nl", "en"),
+    # argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes).
+    "PASSWORD_HASH_TIME_COST": 3,
+    "PASSWORD_HASH_MEMORY_KIB": 64 * 1024,
+    "PASSWORD_HASH_PARALLELISM": 4,
+    # Sessions (seconds): idle limit for police/OM/admin, for everyone else, absolute limit.
+    "SESSION_IDLE_POLICE": 15 * 60,
+    "SESSION_IDLE_OTHERS": 30 * 60,
+    "SESSION_ABSOLUTE": 12 * 3600,
+    "SIGN_IN_PENDING_SECONDS": 5 * 60,
+    "API_TOKEN_MINUTES": 15,
+    "MACHINE_TOKEN_MAX_DAYS": 365,
+    "INVITATION_HOURS": 72,
+    "PASSWORD_RESET_HOURS": 1,
+    # Throttling (Flask-Limiter notation); per client address and per account.
+    "LIMIT_SIGN_IN_ADDRESS": "30 per minute",
+    "LIMIT_SIGN_IN_ACCOUNT": "10 per minute; 50 per hour",
+    "LIMIT_SECOND_FACTOR": "10 per minute",
+    "LIMIT_RESET": "5 per hour",
+    "LIMIT_UPLOAD": "120 per hour",
+    # Number of trusted reverse proxies in front of the app (X-Forwarded-For/-Proto).
+    "TRUSTED_PROXIES": 0,
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -19,6 +19,7 @@ from schoolalert.accounts.roles import Role
 PUBLIC = frozenset({"public"})
 EVERY_ROLE = frozenset(role.value for role in Role)
 ADMIN = frozenset({Role.ADMIN.value})
+AUDIT_READERS = frozenset({Role.ADMIN.value, Role.PROSECUTOR.value})
 
 CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "static": PUBLIC,
@@ -26,9 +27,33 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "web.set_language": PUBLIC,
     "health.healthz": PUBLIC,
     "health.readyz": PUBLIC,
-    "api.openapi": PUBLIC,
+    # Sign-in steps check the half-finished sign-in themselves.
+    "accounts.sign_in": PUBLIC,
+    "accounts.second_factor_code": PUBLIC,
+    "accounts.enrol": PUBLIC,
+    "accounts.password_reset_request": PUBLIC,
+    "accounts.password_reset": PUBLIC,
+    "accounts.invitation": PUBLIC,
+    "accounts.sign_out": EVERY_ROLE,
+    "accounts.account": EVERY_ROLE,
+    "accounts.end_own_session": EVERY_ROLE,
+    "accounts.end_all_own_sessions": EVERY_ROLE,
+    "accounts.regenerate_recovery_codes": EVERY_ROLE,
+    "accounts.change_password": EVERY_ROLE,
+    "admin_users.users": ADMIN,
+    "admin_users.invite": ADMIN,
+    "admin_users.user_detail": ADMIN,
+    "admin_users.user_action": ADMIN,
+    "admin_users.change_role": ADMIN,
+    "admin_users.revoke_token": ADMIN,
     "admin.plugins": ADMIN,
     "admin.toggle_plugin": ADMIN,
+    "audit.trail": AUDIT_READERS,
+    "api.openapi": PUBLIC,
+    "api.accounts.issue_token": PUBLIC,
+    "api.accounts.list_tokens": ADMIN,
+    "api.accounts.revoke_token": ADMIN,
+    "api.audit.list_audit": AUDIT_READERS,
     "api.plugins.list_plugins": ADMIN,
     "api.plugins.enable_plugin": ADMIN,
     "api.plugins.disable_plugin": ADMIN,

@@ -38,7 +38,10 @@ def update(package: Path) -> None:
             "_l",
             "--no-location",
             "--sort-output",
-            "--omit-header",
+            "--project",
+            "Schoolalert",
+            "--copyright-holder",
+            "Schoolalert",
             "-o",
             str(template),
             str(package),
@@ -59,11 +62,24 @@ def update(package: Path) -> None:
                 "-l",
                 language,
                 "--no-wrap",
-                *(["--ignore-obsolete", "--omit-header"] if command == "update" else []),
+                *(["--ignore-obsolete", "--no-fuzzy-matching"] if command == "update" else []),
             ],
             check=True,
         )
+        unfuzz_header(catalogue, language)
     template.unlink()
+
+
+def unfuzz_header(path: Path, language: str) -> None:
+    """Keep the catalogue header valid: a fuzzy header stops ``pybabel compile``."""
+    from babel.messages.pofile import read_po, write_po
+
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    catalogue.fuzzy = False
+    catalogue.project, catalogue.version = "Schoolalert", "1"
+    with path.open("wb") as handle:
+        write_po(handle, catalogue, width=0, sort_output=True)
 
 
 if __name__ == "__main__":

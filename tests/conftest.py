@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
 
 from schoolalert import create_app
-from schoolalert.extensions import db
+from schoolalert.extensions import db, limiter
 
 TEST_DATABASE_URL = os.environ.get("SCHOOLALERT_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("SCHOOLALERT_TEST_REDIS_URL")
@@ -55,6 +55,10 @@ def base_config(instance: Path, **overrides: Any) -> dict[str, Any]:
         "PERIODIC_INLINE": False,
         "BASE_URL": "https://schoolalert.test",
         "PLUGINS_ENABLED": None,
+        # Cheap hashing in tests; the production cost is checked in tests/accounts.
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_KIB": 1024,
+        "PASSWORD_HASH_PARALLELISM": 1,
     }
     config.update(overrides)
     return config
@@ -110,12 +114,22 @@ def _render(url: URL) -> str:
     return url.render_as_string(hide_password=False)
 
 
+# Rows the migrations put in place (reference data, the audit chain head) stay; they are reset.
+SEEDED_TABLES = frozenset({"audit_head", "municipalities", "postcode_areas"})
+
+
 def truncate_all(app: Flask) -> None:
     with app.app_context():
-        tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-        if tables:
-            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.session.commit()
+        tables = ", ".join(
+            f'"{table.name}"'
+            for table in db.metadata.sorted_tables
+            if table.name not in SEEDED_TABLES
+        )
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.execute(
+            text("UPDATE audit_head SET sequence = 0, last_hash = :genesis"), {"genesis": "0" * 64}
+        )
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
 
@@ -169,9 +183,8 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     if application.config["REDIS_URL"]:
         truncate_all(application)
         delete_redis_keys(application.config["REDIS_URL"], application.config["RQ_QUEUE"])
-        delete_redis_keys(
-            application.config["REDIS_URL"], application.config["RATELIMIT_KEY_PREFIX"]
-        )
+        # The limiter is one object per process and keeps the first app's key prefix.
+        delete_redis_keys(application.config["REDIS_URL"], limiter._key_prefix)
     else:
         with application.app_context():
             db.engine.dispose()

@@ -1,21 +1,30 @@
-"""Who is making this request: the signed-in web session, or an API bearer token."""
+"""Who is making this request: a live web session, or — under /api/ only — a bearer token.
+
+The API never looks at cookies, so a browser cannot be tricked into making API calls for a
+signed-in user (no CSRF there); the web never accepts bearer tokens.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Request
 
 from schoolalert.accounts.models import User
-from schoolalert.extensions import db, login_manager
+from schoolalert.accounts.sessions import session_user
+from schoolalert.accounts.tokens import user_for_token
+from schoolalert.extensions import login_manager
 from schoolalert.permissions import is_api_request
 
 
-@login_manager.user_loader
-def load_session_user(user_id: str) -> User | None:
+@login_manager.request_loader
+def load_request_user(request: Request) -> User | None:
     if is_api_request():
-        return None  # the API takes bearer tokens only, never the session cookie
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return user_for_token(token.strip())
+    return session_user()
 
 
 def init_app(app: Flask) -> None:
-    login_manager.session_protection = "strong"
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.session_protection = None  # the server-side session row does this job

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 from werkzeug.wrappers import Response
 
+from schoolalert.errors import DomainError
 from schoolalert.permissions import is_api_request
 
 ERROR_CODES = {
@@ -94,6 +95,13 @@ def handle_http_exception(error: HTTPException) -> Response:
     return response
 
 
+def handle_domain_error(error: DomainError) -> Response:
+    """A service refused: the same status and message on the web and in the API."""
+    if error.status == 404:
+        return handle_http_exception(NotFound())  # never more than "not found"
+    return handle_http_exception(ApiError(error.status, error.code, error.message))
+
+
 def handle_server_error(error: InternalServerError) -> Response:
     """Flask has logged the original exception; the answer says nothing about it."""
     return handle_http_exception(InternalServerError())
@@ -116,3 +124,4 @@ def _page_message(error: HTTPException, status: int) -> str:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(DomainError, handle_domain_error)

@@ -96,7 +96,9 @@ def test_disabling_takes_effect_in_another_process_at_its_next_request(app, app_
 def test_routes_of_a_disabled_plugin_answer_404_even_when_unauthenticated(app, client):
     assert client.get("/plugins/example/counts").status_code == 404
     enable(app)
-    assert client.get("/plugins/example/counts").status_code == 401  # sign in first: it exists
+    response = client.get("/plugins/example/counts")
+    assert response.status_code == 302  # it exists now: sign in first
+    assert response.headers["Location"].startswith("/sign-in")
 
 
 def test_commands_of_a_disabled_plugin_refuse_to_run(app, runner):

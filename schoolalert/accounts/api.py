@@ -1,0 +1,95 @@
+"""``/api/v1/auth/token`` and the administration of API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from schoolalert.accounts import second_factor, services, tokens
+from schoolalert.api import document, iso, json_body
+from schoolalert.extensions import limiter
+from schoolalert.transaction import commit
+from schoolalert.web.errors import ApiError
+
+bp = Blueprint("accounts", __name__)
+
+TOKEN_REQUEST = {
+    "type": "object",
+    "required": ["email", "password", "otp"],
+    "properties": {
+        "email": {"type": "string", "format": "email"},
+        "password": {"type": "string"},
+        "otp": {"type": "string", "description": "the current TOTP code (or a recovery code)"},
+    },
+}
+
+
+def _account_key() -> str:
+    body = request.get_json(silent=True) or {}
+    email = body.get("email", "") if isinstance(body, dict) else ""
+    return f"token:{str(email).strip().lower()}:{request.remote_addr}"
+
+
+@bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["LIMIT_SIGN_IN_ADDRESS"])
+@limiter.limit(lambda: current_app.config["LIMIT_SIGN_IN_ACCOUNT"], key_func=_account_key)
+@document(
+    summary="Exchange e-mail, password and one-time code for a 15-minute bearer token",
+    tags=["auth"],
+    request_body=TOKEN_REQUEST,
+    responses={200: "token and expires_at", 401: "wrong credentials or code", 429: "throttled"},
+    auth=False,
+)
+def issue_token() -> Response:
+    body = json_body()
+    email, password, otp = (str(body.get(key) or "") for key in ("email", "password", "otp"))
+    user = services.check_credentials(email, password)
+    if user is None or not second_factor.has_confirmed_factor(user):
+        services.record_sign_in_failure(email, "api_password")
+        commit()
+        raise ApiError(401, "unauthorized", "wrong e-mail, password or code")
+    if not (second_factor.verify_totp(user, otp) or second_factor.use_recovery_code(user, otp)):
+        services.record_sign_in_failure(email, "api_second_factor")
+        commit()
+        raise ApiError(401, "unauthorized", "wrong e-mail, password or code")
+    token, expires_at = tokens.issue_session_token(user)
+    commit()
+    return jsonify({"token": token, "expires_at": iso(expires_at)})
+
+
+@bp.get("/tokens")
+@document(
+    summary="Live API tokens (administrators)", tags=["auth"], query={"user": {"type": "integer"}}
+)
+def list_tokens() -> Response:
+    user_id = request.args.get("user", type=int)
+    rows = tokens.live_tokens(current_user, user_id)
+    return jsonify(
+        {
+            "tokens": [
+                {
+                    "id": row.id,
+                    "user_id": row.user_id,
+                    "kind": row.kind.value,
+                    "label": row.label,
+                    "created_at": iso(row.created_at),
+                    "expires_at": iso(row.expires_at),
+                    "last_used_at": iso(row.last_used_at),
+                }
+                for row in rows
+            ]
+        }
+    )
+
+
+@bp.delete("/tokens/<int:token_id>")
+@document(
+    summary="Revoke an API token (administrators)",
+    tags=["auth"],
+    responses={204: "revoked", 404: "no such live token"},
+)
+def revoke_token(token_id: int) -> tuple[str, int]:
+    tokens.revoke_token(current_user, token_id)
+    commit()
+    return "", 204

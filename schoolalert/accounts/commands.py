@@ -1,0 +1,84 @@
+"""``schoolalert users …``: accounts from the command line (the operator is the actor)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from schoolalert.accounts import second_factor, services, tokens
+from schoolalert.accounts.passwords import PasswordRejected
+from schoolalert.accounts.roles import Role
+from schoolalert.errors import DomainError
+from schoolalert.transaction import commit, rollback
+
+users_group = AppGroup("users", help="Create users and issue API tokens.")
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--totp-secret", help="Base32 TOTP secret; without it the user enrols at sign-in.")
+def create_command(
+    email: str,
+    name: str,
+    role: str,
+    password_stdin: bool,
+    totp_secret: str | None,
+) -> None:
+    """Create a user; asks for the password unless --password-stdin is given."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(
+            None, email=email, name=name, role=Role(role), password=password
+        )
+        if totp_secret:
+            second_factor.set_confirmed_totp(user, totp_secret.replace(" ", "").upper())
+    except PasswordRejected as rejected:
+        rollback()
+        raise click.ClickException(f"password refused: {rejected.reason}") from None
+    except (DomainError, ValueError) as error:
+        rollback()
+        raise click.ClickException(str(getattr(error, "message", error))) from None
+    commit()
+    click.echo(f"created user {user.id} ({user.email}, {user.role.value})")
+
+
+@users_group.command("token")
+@click.option("--email", required=True)
+@click.option("--days", default=90, show_default=True, type=int)
+@click.option("--label", default="", help="What the token is for (shown to administrators).")
+def token_command(email: str, days: int, label: str) -> None:
+    """Issue a machine API token for a police/OM/admin client; it is printed only once."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    try:
+        token, row = tokens.issue_machine_token(None, user, days=days, label=label)
+    except DomainError as error:
+        rollback()
+        raise click.ClickException(error.message) from None
+    commit()
+    click.echo(token)
+    click.echo(
+        f"token {row.id} for {user.email}, valid until {row.expires_at:%Y-%m-%d %H:%M} UTC",
+        err=True,
+    )
+
+
+@users_group.command("deactivate")
+@click.option("--email", required=True)
+def deactivate_command(email: str) -> None:
+    """Deactivate a user: all their sessions and tokens end at once."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    services.deactivate_user(None, user)
+    commit()
+    click.echo(f"deactivated {user.email}")

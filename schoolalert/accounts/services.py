@@ -1,0 +1,227 @@
+"""Account rules: sign-in checks, creating and inviting users, deactivation, roles, factors.
+
+Every function that changes someone else's account takes the ``actor`` and checks the actor's
+role itself; ``actor=None`` is the operator at the command line.
+"""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from schoolalert.accounts import links, second_factor
+from schoolalert.accounts.models import LinkPurpose, User
+from schoolalert.accounts.passwords import (
+    check_password_choice,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from schoolalert.accounts.roles import Role
+from schoolalert.accounts.sessions import end_all_sessions
+from schoolalert.accounts.tokens import revoke_all_tokens
+from schoolalert.audit import services as audit
+from schoolalert.database import utcnow
+from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from schoolalert.extensions import db
+
+# Roles an administrator invites directly; board admins and staff come with their board/school.
+ADMIN_INVITES = frozenset({Role.ADMIN, Role.INVESTIGATOR, Role.PROSECUTOR, Role.SUPPORT_WORKER})
+
+
+def normalise_email(email: str) -> str:
+    """A valid address in one canonical form (lower case), or InvalidInput."""
+    try:
+        valid = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidInput(str(error), field="email") from None
+    return valid.normalized.lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    try:
+        normalised = normalise_email(email)
+    except InvalidInput:
+        return None
+    return db.session.scalar(select(User).where(User.email == normalised))
+
+
+def check_credentials(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None — the same work either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        verify_password(None, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def record_sign_in_failure(email: str, stage: str) -> None:
+    """Audit a failed attempt without the password or code; the account if it exists."""
+    user = find_user_by_email(email)
+    audit.record(
+        "sign_in.failed",
+        actor=None,
+        object_type="user" if user else None,
+        object_id=user.id if user else None,
+        details={"stage": stage},
+    )
+
+
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    invite: bool = False,
+) -> User:
+    """A new account. Administrators (or the CLI) create any role; others go through
+    their own services (a board admin invites staff of their board)."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise PermissionDenied("only administrators create accounts")
+    email = normalise_email(email)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a name of 1 to 200 characters is needed", field="name")
+    if find_user_by_email(email) is not None:
+        raise Conflict("an account with this e-mail address exists", field="email")
+    user = User(email=email, name=name, role=Role(role), active=True)
+    db.session.add(user)
+    db.session.flush()
+    if password is not None:
+        set_password(user, password, reason="created")
+    audit.record(
+        "user.created",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        details={"role": user.role.value},
+    )
+    if invite:
+        links.create_link(user, LinkPurpose.INVITATION, created_by=actor)
+    return user
+
+
+def invite_user(actor: User, *, email: str, name: str, role: Role) -> User:
+    """An administrator invites police, OM, administrator and support accounts."""
+    if Role(role) not in ADMIN_INVITES:
+        raise InvalidInput("board admins and staff are invited with their board", field="role")
+    return create_user(actor, email=email, name=name, role=role, invite=True)
+
+
+def set_password(user: User, password: str, *, reason: str) -> None:
+    """Store a new password (choice rules apply) and end every session and token of the user."""
+    check_password_choice(password, email=user.email, name=user.name)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user.id, "password_changed")
+    revoke_all_tokens(user.id)
+    audit.record(
+        "user.password_set",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        details={"reason": reason},
+    )
+    db.session.flush()
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the account exists; say nothing about whether it does."""
+    user = find_user_by_email(email)
+    if user is None or not user.active or user.password_hash is None:
+        return
+    links.create_link(user, LinkPurpose.PASSWORD_RESET, created_by=None)
+    audit.record("user.password_reset_requested", actor=None, object_type="user", object_id=user.id)
+
+
+def get_user(actor: User | None, user_id: int) -> User:
+    """An account an administrator manages; NotFound for everyone else."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise NotFound("no such user")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def deactivate_user(actor: User | None, user: User) -> None:
+    """Ends every session and token at once; the account stays for the audit trail."""
+    _require_admin(actor)
+    if actor is not None and actor.id == user.id:
+        raise Conflict("you cannot deactivate your own account")
+    if not user.active:
+        return
+    user.active = False
+    user.deactivated_at = utcnow()
+    end_all_sessions(user.id, "deactivated")
+    revoke_all_tokens(user.id)
+    audit.record("user.deactivated", actor=actor, object_type="user", object_id=user.id)
+    db.session.flush()
+
+
+def reactivate_user(actor: User | None, user: User) -> None:
+    _require_admin(actor)
+    if user.active:
+        return
+    user.active = True
+    user.deactivated_at = None
+    audit.record("user.reactivated", actor=actor, object_type="user", object_id=user.id)
+    db.session.flush()
+
+
+def change_role(actor: User | None, user: User, role: Role) -> None:
+    """Between the roles an administrator invites; sessions end so the new role applies."""
+    _require_admin(actor)
+    role = Role(role)
+    if role not in ADMIN_INVITES or user.role not in ADMIN_INVITES:
+        raise InvalidInput("board admins and staff keep their role; invite a new account")
+    if actor is not None and actor.id == user.id:
+        raise Conflict("you cannot change your own role")
+    if user.role == role:
+        return
+    previous = user.role
+    user.role = role
+    end_all_sessions(user.id, "role_changed")
+    revoke_all_tokens(user.id)
+    audit.record(
+        "user.role_changed",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        details={"from": previous.value, "to": role.value},
+    )
+    db.session.flush()
+
+
+def reset_second_factor(actor: User | None, user: User) -> None:
+    """The user enrols a new factor at the next sign-in; their sessions end now."""
+    _require_admin(actor)
+    second_factor.remove_second_factors(user)
+    end_all_sessions(user.id, "second_factor_reset")
+    revoke_all_tokens(user.id)
+    audit.record("user.second_factor_reset", actor=actor, object_type="user", object_id=user.id)
+    db.session.flush()
+
+
+def list_users(actor: User, *, role: Role | None = None, query: str = "") -> list[User]:
+    _require_admin(actor)
+    statement = select(User).order_by(User.name)
+    if role is not None:
+        statement = statement.where(User.role == role)
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern)
+        )
+    return list(db.session.scalars(statement.limit(500)))
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and actor.role != Role.ADMIN:
+        raise PermissionDenied("only administrators manage accounts")

@@ -1,0 +1,117 @@
+"""Server-side web sessions: the cookie carries a random id; the row decides whether it lives.
+
+Idle limits are 15 minutes for police, OM and administrators and 30 minutes for everyone else;
+no session lives longer than 12 hours (values in the configuration, see docs/security.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from sqlalchemy import select, update
+
+from schoolalert.accounts.models import User, UserSession
+from schoolalert.accounts.roles import POLICE_ROLES
+from schoolalert.database import utcnow
+from schoolalert.extensions import db
+from schoolalert.web.context import client_address
+
+SESSION_KEY = "sid"
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> UserSession:
+    """Sign ``user`` in: a new session id, nothing carried over from before."""
+    token = secrets.token_urlsafe(32)
+    row = UserSession(
+        session_hash=token_hash(token),
+        user_id=user.id,
+        client_address=client_address(),
+        user_agent=(request.user_agent.string or "")[:200],
+    )
+    db.session.add(row)
+    user.last_sign_in_at = utcnow()
+    db.session.flush()
+    session.clear()
+    session[SESSION_KEY] = token
+    return row
+
+
+def idle_limit(user: User) -> timedelta:
+    config = current_app.config
+    seconds = (
+        config["SESSION_IDLE_POLICE"]
+        if user.role in POLICE_ROLES
+        else config["SESSION_IDLE_OTHERS"]
+    )
+    return timedelta(seconds=seconds)
+
+
+def session_user() -> User | None:
+    """The user of this request's web session, when the session is still alive."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    row = db.session.scalar(
+        select(UserSession).where(UserSession.session_hash == token_hash(token))
+    )
+    if row is None or row.ended_at is not None:
+        session.pop(SESSION_KEY, None)
+        return None
+    user = db.session.get(User, row.user_id)
+    now = utcnow()
+    reason = None
+    if user is None or not user.active:
+        reason = "deactivated"
+    elif now - row.created_at > timedelta(seconds=current_app.config["SESSION_ABSOLUTE"]):
+        reason = "absolute_timeout"
+    elif now - row.last_seen_at > idle_limit(user):
+        reason = "idle_timeout"
+    if reason is not None:
+        end_session(row, reason)
+        db.session.commit()
+        session.pop(SESSION_KEY, None)
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.session.commit()
+    g.user_session = row
+    return user
+
+
+def current_session() -> UserSession | None:
+    return g.get("user_session")
+
+
+def end_session(row: UserSession, reason: str) -> None:
+    if row.ended_at is None:
+        row.ended_at = utcnow()
+        row.end_reason = reason
+
+
+def end_all_sessions(user_id: int, reason: str) -> int:
+    """End every live session of a user (sign out everywhere, deactivation, new password)."""
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )

@@ -1,0 +1,69 @@
+"""``GET /api/v1/audit``: the trail for administrators and prosecutors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from schoolalert.api import document, unprocessable
+from schoolalert.audit import services as audit
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.get("/audit")
+@document(
+    summary="Audit entries, newest first, 100 per page",
+    tags=["audit"],
+    query={
+        "alert": {"type": "integer"},
+        "actor": {"type": "integer"},
+        "action": {"type": "string"},
+        "since": {"type": "string", "format": "date-time"},
+        "until": {"type": "string", "format": "date-time"},
+        "page": {"type": "integer", "minimum": 1},
+    },
+)
+def list_audit() -> Response:
+    entries, total = audit.search(current_user, filters_from(request.args), _page())
+    return jsonify({"entries": [audit.as_json(entry) for entry in entries], "total": total})
+
+
+def filters_from(args: dict[str, str]) -> audit.AuditFilter:
+    """Parse filter parameters; a malformed one is a 422 naming it."""
+    return audit.AuditFilter(
+        alert_id=_integer(args, "alert"),
+        actor_id=_integer(args, "actor"),
+        action=(args.get("action") or "").strip()[:60] or None,
+        since=_timestamp(args, "since"),
+        until=_timestamp(args, "until"),
+    )
+
+
+def _page() -> int:
+    return _integer(request.args, "page") or 1
+
+
+def _integer(args: dict[str, str], name: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        unprocessable(f"{name} must be a whole number")
+    return int(raw)
+
+
+def _timestamp(args: dict[str, str], name: str) -> datetime | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        unprocessable(f"{name} must be an ISO 8601 timestamp")
+    if moment.tzinfo is None:
+        unprocessable(f"{name} needs a time zone (e.g. Z)")
+    return moment

@@ -1,0 +1,209 @@
+"""Recording, verifying and searching the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import g, has_app_context
+from sqlalchemy import Select, event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
+from schoolalert.api.helpers import iso
+from schoolalert.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from schoolalert.database import utcnow
+from schoolalert.errors import InvalidInput, PermissionDenied
+from schoolalert.extensions import db
+from schoolalert.web.context import client_address, current_request_id
+
+# Keys that must never appear in details: secrets and the content of tips (PRODUCT I3, I4).
+FORBIDDEN_DETAIL_KEYS = frozenset(
+    {"password", "otp", "code", "token", "secret", "tip", "message", "description"}
+)
+AUDIT_READERS = frozenset({Role.ADMIN, Role.PROSECUTOR})
+PAGE_SIZE = 100
+
+
+class AppendOnlyViolation(RuntimeError):
+    pass
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None = None,
+    object_type: str | None = None,
+    object_id: int | str | None = None,
+    alert_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an entry in the current transaction, chained to the previous one."""
+    details = dict(details or {})
+    leaked = FORBIDDEN_DETAIL_KEYS & {key.lower() for key in details}
+    if leaked:
+        raise ValueError(f"audit details must not contain {sorted(leaked)}")
+    sequence, previous_hash = db.session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(sequence=AuditHead.sequence + 1)
+        .returning(AuditHead.sequence, AuditHead.last_hash)
+    ).one()
+    entry = AuditEvent(
+        sequence=sequence,
+        occurred_at=utcnow(),
+        actor_id=actor.id if actor else None,
+        actor_role=actor.role.value if actor else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        alert_id=alert_id,
+        client_address=client_address(),
+        request_id=current_request_id() or _command_request_id(),
+        details=details,
+        previous_hash=previous_hash,
+    )
+    entry.hash = entry_hash(entry)
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def entry_hash(entry: AuditEvent) -> str:
+    content = {
+        "sequence": entry.sequence,
+        "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "alert_id": entry.alert_id,
+        "client_address": entry.client_address,
+        "request_id": entry.request_id,
+        "details": entry.details or {},
+        "previous_hash": entry.previous_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    intact: bool
+    checked: int
+    broken_sequence: int | None = None
+    reason: str | None = None
+
+
+def verify_chain() -> ChainVerification:
+    """Recompute every hash in order; report the first entry that does not fit."""
+    expected_sequence, previous_hash, checked = 1, GENESIS_HASH, 0
+    entries = db.session.scalars(
+        select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=1000)
+    )
+    for entry in entries:
+        if entry.sequence != expected_sequence:
+            return ChainVerification(False, checked, expected_sequence, "entry missing")
+        if entry.previous_hash != previous_hash:
+            return ChainVerification(False, checked, entry.sequence, "chain link broken")
+        if entry_hash(entry) != entry.hash:
+            return ChainVerification(False, checked, entry.sequence, "content changed")
+        previous_hash, expected_sequence, checked = entry.hash, expected_sequence + 1, checked + 1
+    head = db.session.get(AuditHead, 1)
+    if head is None or head.sequence != checked or head.last_hash != previous_hash:
+        return ChainVerification(False, checked, checked + 1, "entries removed at the end")
+    return ChainVerification(True, checked)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    alert_id: int | None = None
+    actor_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def search(viewer: User, filters: AuditFilter, page: int = 1) -> tuple[list[AuditEvent], int]:
+    """Entries matching ``filters``, newest first; for administrators and prosecutors."""
+    if viewer.role not in AUDIT_READERS:
+        raise PermissionDenied("only administrators and prosecutors read the audit trail")
+    if page < 1:
+        raise InvalidInput("page must be 1 or more", field="page")
+    query = _filtered(select(AuditEvent), filters)
+    total = db.session.scalar(query.with_only_columns(db.func.count()).order_by(None)) or 0
+    rows = db.session.scalars(
+        query.order_by(AuditEvent.sequence.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return list(rows), total
+
+
+def _filtered(query: Select[Any], filters: AuditFilter) -> Select[Any]:
+    if filters.alert_id is not None:
+        query = query.where(AuditEvent.alert_id == filters.alert_id)
+    if filters.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.since:
+        query = query.where(AuditEvent.occurred_at >= filters.since)
+    if filters.until:
+        query = query.where(AuditEvent.occurred_at < filters.until)
+    return query
+
+
+def as_json(entry: AuditEvent) -> dict[str, Any]:
+    return {
+        "sequence": entry.sequence,
+        "occurred_at": iso(entry.occurred_at),
+        "actor_id": entry.actor_id,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "alert_id": entry.alert_id,
+        "client_address": entry.client_address,
+        "request_id": entry.request_id,
+        "details": entry.details,
+        "hash": entry.hash,
+    }
+
+
+def _command_request_id() -> str:
+    """Outside a request (CLI, jobs) one id per app context groups the entries it writes."""
+    if not has_app_context():
+        return uuid.uuid4().hex
+    if "audit_request_id" not in g:
+        g.audit_request_id = "job-" + uuid.uuid4().hex
+    return g.audit_request_id
+
+
+# -- Append-only, enforced in the ORM (and by a database trigger, see the migration) -----------
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(*_args: Any) -> None:
+    raise AppendOnlyViolation("audit entries cannot be changed")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(*_args: Any) -> None:
+    raise AppendOnlyViolation("audit entries cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and _touches_audit(state.all_mappers):
+        raise AppendOnlyViolation("audit entries cannot be changed or deleted")
+
+
+def _touches_audit(mappers: Iterable[Any]) -> bool:
+    return any(mapper.class_ is AuditEvent for mapper in mappers)

@@ -1,0 +1,25 @@
+"""The audit trail page for administrators and prosecutors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from schoolalert.audit import services as audit
+from schoolalert.audit.api import filters_from
+
+bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
+
+
+@bp.get("")
+def trail() -> str:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    entries, total = audit.search(current_user, filters_from(request.args), page)
+    return render_template(
+        "audit/trail.html",
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // audit.PAGE_SIZE)),
+        args=request.args,
+    )

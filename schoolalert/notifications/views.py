@@ -1,0 +1,5 @@
+"""No pages: the blueprint makes the mail templates (``templates/mail/``) available."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__, template_folder="templates")
