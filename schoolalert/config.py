@@ -44,6 +44,12 @@ DEFAULTS: dict[str, Any] = {
     # Largest request body accepted at all (uploads are bounded again per file).
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "MAX_JSON_BODY": 256 * 1024,
+    # Uploaded images (schoolalert.alerts.images): file size, decoded pixels, longest side kept.
+    "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
+    "IMAGE_MAX_PIXELS": 25_000_000,
+    "IMAGE_MAX_EDGE": 2048,
+    # Encrypted image files (schoolalert.alerts.storage); unset: <instance>/images.
+    "IMAGE_STORAGE_PATH": None,
     # A pending outbox message that a worker took but never finished is offered again after this.
     "OUTBOX_STALE_SECONDS": 15 * 60,
     "OUTBOX_MAX_ATTEMPTS": 8,
