@@ -9,12 +9,19 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2")]
+METHODS = [
+    ("**.py", "python"),
+    ("**/templates/**.html", "jinja2"),
+    ("**/templates/**.txt", "jinja2"),
+]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 
 
 def packages() -> list[Path]:
-    return [ROOT / "schoolalert", *sorted(p.parent for p in (ROOT / "plugins").glob("*/translations"))]
+    return [
+        ROOT / "schoolalert",
+        *sorted(p.parent for p in (ROOT / "plugins").glob("*/translations")),
+    ]
 
 
 def extracted(package: Path) -> set[str]:
