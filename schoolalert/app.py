@@ -36,6 +36,7 @@ MIGRATIONS = PACKAGE_ROOT / "migrations"
 CORE_MODEL_MODULES = (
     "schoolalert.accounts.models",
     "schoolalert.admin.models",
+    "schoolalert.schools.models",
     "schoolalert.tasks.models",
 )
 
