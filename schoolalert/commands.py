@@ -15,6 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from schoolalert.admin import services as plugin_services
 from schoolalert.config import MASTER_KEY_FILE, SECRET_KEY_FILE
 from schoolalert.plugins import PluginError
+from schoolalert.schools.commands import schools_group
 from schoolalert.transaction import commit
 
 
@@ -105,4 +106,4 @@ def worker_command(burst: bool, no_fork: bool) -> None:
         raise click.ClickException(str(error)) from None
 
 
-CORE_COMMANDS = (init_command, plugins_group, worker_command)
+CORE_COMMANDS = (init_command, plugins_group, schools_group, worker_command)
