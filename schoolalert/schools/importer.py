@@ -74,13 +74,12 @@ def import_locations(
     *,
     dry_run: bool = False,
     user_id: int | None = None,
-    geography: ReferenceGeography | None = None,
 ) -> ImportResult:
     """Import a DUO locations file (BO or SO, either header); raise ``DuoFormatError``."""
     started = time.perf_counter()
     table = _read(raw, LOCATION_FILES)
     result = _result(table, file_name, dry_run)
-    found, listed = _location_records(table, geography or reference_geography(), result)
+    found, listed = _location_records(table, reference_geography(), result)
     if not dry_run:
         ensure_reference_geography(session)
     now = utcnow()
@@ -100,12 +99,10 @@ def import_locations(
             )
         else:
             result.unchanged += 1
-    covered = records.KINDS_OF_FILE[table.kind]
-    gone = [
-        {"id": row["id"], "active": False, "updated_at": now, "deactivated_at": now}
-        for code, row in existing.items()
-        if row["active"] and row["kind"] in covered and code not in listed
-    ]
+    gone = _gone(table.kind, existing, listed, now)
+    if listed is None:
+        message = "a rejected row has no usable location code, so no location is deactivated"
+        result.issues.append(Issue(None, None, message, IssueLevel.WARNING))
     result.created, result.updated, result.deactivated = len(inserts), len(updates), len(gone)
     if not dry_run:
         if inserts:
@@ -118,13 +115,15 @@ def import_locations(
 
 def _location_records(
     table: duo.DuoTable, geography: ReferenceGeography, result: ImportResult
-) -> tuple[dict[str, LocationRecord], set[str]]:
-    """The checked records by code, and every code the file lists (also rejected rows')."""
+) -> tuple[dict[str, LocationRecord], set[str] | None]:
+    """The checked records by code, and every code the file lists (also rejected rows') —
+    ``None`` when a rejected row's code is unknown: that row may list any location."""
     found: dict[str, LocationRecord] = {}
     lines: dict[str, int] = {}
-    listed: set[str] = set()
+    listed: set[str] | None = set()
     for row in table.rows:
         result.rows += 1
+        code = None
         try:
             if row.problem:
                 raise RowRejected(None, row.problem)
@@ -132,26 +131,43 @@ def _location_records(
             if code in lines:
                 raise RowRejected(
                     "VESTIGINGSCODE",
-                    f"{code} is also on line {lines[code]}; only that first row is imported",
+                    f"{code} is also on line {lines[code]}; this second occurrence is rejected",
                 )
             lines[code] = row.line
             kind = records.school_kind(row, table.kind)
             if kind is None:
                 result.skipped += 1
                 continue
-            listed.add(code)
+            if listed is not None:
+                listed.add(code)
             record, warnings = records.location_record(row, code, kind, geography)
         except RowRejected as error:
             result.reject(row.line, error)
+            if code is None:
+                listed = None
             continue
         result.issues.extend(warnings)
         found[code] = record
     return found, listed
 
 
+def _gone(
+    kind: ImportKind, existing: dict[str, Any], listed: set[str] | None, now: datetime
+) -> list[dict[str, Any]]:
+    """Deactivations: active locations of the file's kinds that the file does not list."""
+    if listed is None:
+        return []
+    covered = records.KINDS_OF_FILE[kind]
+    return [
+        {"id": row["id"], "active": False, "updated_at": now, "deactivated_at": now}
+        for code, row in existing.items()
+        if row["active"] and row["kind"] in covered and code not in listed
+    ]
+
+
 def _board_ids(session: Session, numbers: set[str], result: ImportResult) -> dict[str, int]:
     """Ids of the boards by number, creating a row for each number no board has yet."""
-    ids = dict(session.execute(select(Board.number, Board.id)).tuples().all())
+    ids = dict(session.execute(select(Board.number, Board.id)).all())
     missing = sorted(numbers - ids.keys())
     result.boards_created = len(missing)
     if missing and not result.dry_run:
@@ -159,7 +175,7 @@ def _board_ids(session: Session, numbers: set[str], result: ImportResult) -> dic
             insert(Board).returning(Board.number, Board.id),
             [{"number": number} for number in missing],
         )
-        ids.update(created.tuples().all())
+        ids.update(created.all())
     return ids
 
 
@@ -198,7 +214,7 @@ def import_boards(
                 raise RowRejected(
                     duo.BOARD_NUMBER,
                     f"{record.number} is also on line {lines[record.number]}; "
-                    "only that first row is imported",
+                    "this second occurrence is rejected",
                 )
         except RowRejected as error:
             result.reject(row.line, error)

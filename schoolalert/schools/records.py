@@ -30,13 +30,14 @@ class IssueLevel(StrEnum):
 
 @dataclass(frozen=True)
 class Issue:
-    line: int
+    line: int | None  # None: about the file as a whole
     column: str | None
     message: str
     level: IssueLevel = IssueLevel.ERROR
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f" {self.column}" if self.column else "")
+        where = "file" if self.line is None else f"line {self.line}"
+        where += f" {self.column}" if self.column else ""
         label = "rejected" if self.level is IssueLevel.ERROR else "warning"
         return f"{where}: {label}: {self.message}"
 

@@ -67,6 +67,32 @@ def test_a_row_with_too_few_fields(run_import):
     )
 
 
+def test_an_unreadable_row_stops_deactivation_for_it_may_be_any_location(run_import, registry):
+    run_import(fixture_bytes(SAMPLE))
+    before = registry()
+
+    def cut_and_drop(rows):
+        rows[LINE - 1] = rows[LINE - 1][:5]
+        del rows[20]
+
+    result = run_import(edit_rows(fixture_bytes(SAMPLE), cut_and_drop))
+    assert (result.unchanged, result.rejected, result.deactivated) == (199, 1, 0)
+    assert str(result.issues[-1]) == (
+        "file: warning: a rejected row has no usable location code, so no location is deactivated"
+    )
+    assert registry() == before
+
+
+def test_a_special_education_row_without_its_kind(run_import):
+    def empty_kind(rows):
+        rows[3][0] = " "
+
+    result = run_import(edit_rows(fixture_bytes("vestigingenso.csv"), empty_kind), "so.csv")
+    assert [str(issue) for issue in result.issues] == [
+        "line 4 SOORT PRIMAIR ONDERWIJS: rejected: the kind of education is empty"
+    ]
+
+
 def test_the_same_code_twice_rejects_the_second_naming_both_lines(app, run_import):
     rows = read_rows(fixture_bytes(SAMPLE))
     code = rows[LINE - 1][column(rows, "VESTIGINGSCODE")]
@@ -79,7 +105,7 @@ def test_the_same_code_twice_rejects_the_second_naming_both_lines(app, run_impor
     assert (result.created, result.rejected) == (201, 1)
     assert str(result.issues[-1]) == (
         f"line 203 VESTIGINGSCODE: rejected: {code} is also on line {LINE}; "
-        "only that first row is imported"
+        "this second occurrence is rejected"
     )
     with app.app_context():
         name = db.session.scalars(select(School.name).filter_by(code=code)).one()
