@@ -137,6 +137,8 @@ def detect_kind(header: tuple[str, ...]) -> tuple[ImportKind, Layout]:
         return ImportKind.BOARDS, Layout.BOARDS
     else:
         shown = "; ".join(header[:6]) + ("; …" if len(header) > 6 else "")
+        if len(header) == 1:
+            shown += " (one column: is the separator not ';'?)"
         raise DuoFormatError(
             "the header is not that of a DUO file: expected INSTELLINGSCODE and VESTIGINGSCODE "
             "(2023+), BRIN NUMMER and VESTIGINGSNUMMER (older files) or BEVOEGD GEZAG NUMMER "

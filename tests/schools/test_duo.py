@@ -87,6 +87,7 @@ def test_utf8_with_bom_and_windows_1252_decode_alike():
         (b"\r\n  \r\n", "the file is empty"),
         (f"{CURRENT}\r\n".encode(), "header but no data rows"),
         (b"naam;adres;plaats\r\nA;B;C\r\n", "not that of a DUO file"),
+        (CURRENT.replace(";", ",").encode() + b"\r\nx\r\n", "is the separator not ';'"),
         (b"INSTELLINGSCODE;VESTIGINGSCODE;VESTIGINGSNAAM\r\n16AH;16AH00;X\r\n", "lacks the col"),
         (f"{CURRENT};POSTCODE\r\n{ROW};1\r\n".encode(), "names POSTCODE more than once"),
         (codecs.BOM_UTF8 + b"\xff\xfe;x\r\n", "UTF-8 BOM"),
