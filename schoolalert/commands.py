@@ -15,6 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from schoolalert.admin import services as plugin_services
 from schoolalert.config import MASTER_KEY_FILE, SECRET_KEY_FILE
 from schoolalert.plugins import PluginError
+from schoolalert.schools.commands import schools_group
 from schoolalert.transaction import commit
 
 
@@ -109,4 +110,4 @@ def core_commands() -> list[click.Command]:
     from schoolalert.accounts.commands import users_group
     from schoolalert.audit.commands import audit_group
 
-    return [init_command, plugins_group, worker_command, users_group, audit_group]
+    return [init_command, plugins_group, worker_command, users_group, audit_group, schools_group]

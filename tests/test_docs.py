@@ -18,8 +18,11 @@ DOCS = ROOT / "docs"
 
 def test_every_hook_is_documented_with_its_signature():
     text = (DOCS / "plugins.md").read_text()
-    hooks = [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
-             if name.startswith("schoolalert_")]
+    hooks = [
+        name
+        for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+        if name.startswith("schoolalert_")
+    ]
     assert hooks
     for name in hooks:
         parameters = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)

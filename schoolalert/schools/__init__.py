@@ -1,0 +1,1 @@
+"""The school registry: boards and school locations from DUO, and the reference geography."""
