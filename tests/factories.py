@@ -127,3 +127,72 @@ def mailbox(app: Flask) -> Callable[[], list[Any]]:
         return [parser.parsebytes(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]
 
     return read
+
+
+@pytest.fixture
+def make_board(app: Flask) -> Callable[..., Any]:
+    """``make_board()``: a school board (detached row)."""
+    from schoolalert.schools.models import Board
+
+    def make(**fields: Any) -> Board:
+        number = next(_sequence)
+        with app.app_context():
+            board = Board(
+                number=fields.pop("number", f"{90000 + number}"),
+                name=fields.pop("name", f"Stichting Test {number}"),
+                **fields,
+            )
+            db.session.add(board)
+            db.session.commit()
+            db.session.refresh(board)
+            db.session.expunge(board)
+        return board
+
+    return make
+
+
+@pytest.fixture
+def make_school(app: Flask, make_board: Callable[..., Any]) -> Callable[..., Any]:
+    """``make_school(board=…, municipality="GM0363", pc4="1011")``: an active location placed
+    on the real reference geography (its municipality's province, safety region, police unit)."""
+    from schoolalert.schools.geography import reference_geography
+    from schoolalert.schools.models import LocationPrecision, School, SchoolKind
+
+    def make(
+        board: Any = None, *, municipality: str = "GM0363", pc4: str | None = None, **fields: Any
+    ) -> School:
+        number = next(_sequence)
+        board = board or make_board()
+        geography = reference_geography()
+        place = geography.municipalities[municipality]
+        area = geography.postcodes.get(pc4) if pc4 else None
+        with app.app_context():
+            school = School(
+                code=fields.pop("code", f"{number % 100:02d}ZZ{number // 100 % 100:02d}"),
+                brin=fields.pop("brin", "00ZZ"),
+                board_id=board.id,
+                name=fields.pop("name", f"Basisschool De Test {number}"),
+                street=fields.pop("street", "Schoolstraat"),
+                house_number=fields.pop("house_number", number),
+                postcode=fields.pop("postcode", f"{pc4 or '1011'} AB"),
+                city=fields.pop("city", place.name.upper()),
+                municipality_code=municipality,
+                source_municipality_code=municipality,
+                province_code=place.province_code,
+                safety_region_code=place.safety_region_code,
+                police_unit_code=place.police_unit_code,
+                latitude=fields.pop("latitude", area.latitude if area else place.latitude),
+                longitude=fields.pop("longitude", area.longitude if area else place.longitude),
+                location_precision=LocationPrecision.PC4
+                if area
+                else LocationPrecision.MUNICIPALITY,
+                kind=fields.pop("kind", SchoolKind.BO),
+                **fields,
+            )
+            db.session.add(school)
+            db.session.commit()
+            db.session.refresh(school)
+            db.session.expunge(school)
+        return school
+
+    return make

@@ -6,11 +6,14 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from schoolalert.accounts import second_factor, services, tokens
 from schoolalert.accounts.passwords import PasswordRejected
 from schoolalert.accounts.roles import Role
 from schoolalert.errors import DomainError
+from schoolalert.extensions import db
+from schoolalert.schools.models import Board, School
 from schoolalert.transaction import commit, rollback
 
 users_group = AppGroup("users", help="Create users and issue API tokens.")
@@ -20,12 +23,18 @@ users_group = AppGroup("users", help="Create users and issue API tokens.")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--school", "school_code", help="School location code (VESTIGINGSCODE) of staff.")
+@click.option(
+    "--board", "board_number", help="Board number (BEVOEGD GEZAG NUMMER) of a board admin."
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--totp-secret", help="Base32 TOTP secret; without it the user enrols at sign-in.")
 def create_command(
     email: str,
     name: str,
     role: str,
+    school_code: str | None,
+    board_number: str | None,
     password_stdin: bool,
     totp_secret: str | None,
 ) -> None:
@@ -34,9 +43,24 @@ def create_command(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    school = board = None
+    if school_code:
+        school = db.session.scalar(select(School).where(School.code == school_code.upper()))
+        if school is None:
+            raise click.ClickException(f"no school location with code {school_code}")
+    if board_number:
+        board = db.session.scalar(select(Board).where(Board.number == board_number.strip()))
+        if board is None:
+            raise click.ClickException(f"no board with number {board_number}")
     try:
         user = services.create_user(
-            None, email=email, name=name, role=Role(role), password=password
+            None,
+            email=email,
+            name=name,
+            role=Role(role),
+            password=password,
+            school=school,
+            board=board,
         )
         if totp_secret:
             second_factor.set_confirmed_totp(user, totp_secret.replace(" ", "").upper())

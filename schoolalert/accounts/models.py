@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from schoolalert.accounts.roles import Role
 from schoolalert.database import str_enum, utcnow
 from schoolalert.extensions import db
+from schoolalert.schools.models import Board, School
 
 
 class User(UserMixin, db.Model):
@@ -30,10 +31,15 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     language: Mapped[str] = mapped_column(String(5), default="nl")
+    # Staff belong to one school location, board admins to one board (PRODUCT §2).
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"), index=True)
 
     authenticators: Mapped[list[Authenticator]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    school: Mapped[School | None] = relationship()
+    board: Mapped[Board | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login

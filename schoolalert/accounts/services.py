@@ -79,18 +79,21 @@ def create_user(
     role: Role,
     password: str | None = None,
     invite: bool = False,
+    school: School | None = None,
+    board: Board | None = None,
 ) -> User:
-    """A new account. Administrators (or the CLI) create any role; others go through
-    their own services (a board admin invites staff of their board)."""
-    if actor is not None and actor.role != Role.ADMIN:
+    """A new account. Administrators (or the CLI) create any role; a board admin creates staff
+    of their own board's locations through :func:`invite_staff` of the consent domain."""
+    if actor is not None and actor.role not in (Role.ADMIN, Role.BOARD_ADMIN):
         raise PermissionDenied("only administrators create accounts")
+    _check_affiliation(Role(role), school, board)
     email = normalise_email(email)
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("a name of 1 to 200 characters is needed", field="name")
     if find_user_by_email(email) is not None:
         raise Conflict("an account with this e-mail address exists", field="email")
-    user = User(email=email, name=name, role=Role(role), active=True)
+    user = User(email=email, name=name, role=Role(role), active=True, school=school, board=board)
     db.session.add(user)
     db.session.flush()
     if password is not None:
@@ -220,6 +223,18 @@ def list_users(actor: User, *, role: Role | None = None, query: str = "") -> lis
             func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern)
         )
     return list(db.session.scalars(statement.limit(500)))
+
+
+def _check_affiliation(role: Role, school: School | None, board: Board | None) -> None:
+    """Staff have a school location, board admins a board, everyone else neither."""
+    if role == Role.SCHOOL_STAFF and (school is None or board is not None):
+        raise InvalidInput("school staff need a school location (and no board)", field="school")
+    if role == Role.BOARD_ADMIN and (board is None or school is not None):
+        raise InvalidInput("a board admin needs a board (and no school)", field="board")
+    if role not in (Role.SCHOOL_STAFF, Role.BOARD_ADMIN) and (school or board):
+        raise InvalidInput("only staff and board admins belong to a school or board")
+    if school is not None and not school.active:
+        raise InvalidInput("this school location is not active", field="school")
 
 
 def _require_admin(actor: User | None) -> None:

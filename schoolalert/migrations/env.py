@@ -46,9 +46,18 @@ def run_migrations_online():
     options.setdefault("process_revision_directives", process_revision_directives)
     options.setdefault("render_item", render_item)
     with migrate.db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=migrate.db.metadata, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds SQLite tables; with foreign keys enforced, dropping the old
+            # table would cascade into (or be refused by) the rows that refer to it.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=migrate.db.metadata, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
