@@ -24,6 +24,7 @@ from schoolalert.audit import services as audit
 from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from schoolalert.extensions import db
+from schoolalert.schools.models import Board, School
 
 # Roles an administrator invites directly; board admins and staff come with their board/school.
 ADMIN_INVITES = frozenset({Role.ADMIN, Role.INVESTIGATOR, Role.PROSECUTOR, Role.SUPPORT_WORKER})
