@@ -20,6 +20,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from schoolalert import permissions
 from schoolalert.accounts import auth as accounts_auth
+from schoolalert.alerts.storage import blob_store_from_config
+from schoolalert.alerts.targeting import register_selectors
 from schoolalert.config import check_production, load_config, resolve_instance_path
 from schoolalert.extensions import babel, csrf, db, limiter, login_manager, migrate
 from schoolalert.logs import configure_logging
@@ -37,6 +39,8 @@ MIGRATIONS = PACKAGE_ROOT / "migrations"
 CORE_MODEL_MODULES = (
     "schoolalert.accounts.models",
     "schoolalert.admin.models",
+    "schoolalert.alerts.models",
+    "schoolalert.notifications.models",
     "schoolalert.audit.models",
     "schoolalert.schools.models",
     "schoolalert.tasks.models",
@@ -74,6 +78,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         default_translation_directories=";".join(_translation_directories(plugin_manager)),
     )
     TaskSystem(app)
+    register_selectors(app)
+    app.extensions["schoolalert.blobs"] = blob_store_from_config(app.config)
 
     table = permissions.PermissionTable(permissions.CORE_PERMISSIONS)
     _register_core_blueprints(app)

@@ -108,6 +108,16 @@ def worker_command(burst: bool, no_fork: bool) -> None:
 
 def core_commands() -> list[click.Command]:
     from schoolalert.accounts.commands import users_group
+    from schoolalert.alerts.commands import expire_command, retention_group
     from schoolalert.audit.commands import audit_group
 
-    return [init_command, plugins_group, worker_command, users_group, audit_group, schools_group]
+    return [
+        init_command,
+        plugins_group,
+        worker_command,
+        users_group,
+        audit_group,
+        schools_group,
+        expire_command,
+        retention_group,
+    ]

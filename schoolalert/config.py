@@ -74,6 +74,12 @@ DEFAULTS: dict[str, Any] = {
     "LIMIT_SECOND_FACTOR": "10 per minute",
     "LIMIT_RESET": "5 per hour",
     "LIMIT_UPLOAD": "120 per hour",
+    # Alerts (PRODUCT §3): proposed duration, the prosecutor's maximum, images per alert.
+    "ALERT_DEFAULT_DAYS": 7,
+    "ALERT_MAX_DAYS": 14,
+    "ALERT_MAX_IMAGES": 6,
+    # Responses (tips) are crypto-shredded this many days after the alert closed.
+    "RESPONSE_RETENTION_DAYS": 90,
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For/-Proto).
     "TRUSTED_PROXIES": 0,
 }

@@ -19,6 +19,11 @@ from schoolalert.accounts.roles import Role
 PUBLIC = frozenset({"public"})
 EVERY_ROLE = frozenset(role.value for role in Role)
 ADMIN = frozenset({Role.ADMIN.value})
+INVESTIGATOR = frozenset({Role.INVESTIGATOR.value})
+PROSECUTOR = frozenset({Role.PROSECUTOR.value})
+POLICE = frozenset({Role.INVESTIGATOR.value, Role.PROSECUTOR.value})
+STAFF = frozenset({Role.SCHOOL_STAFF.value})
+PURGE_READERS = frozenset({Role.INVESTIGATOR.value, Role.PROSECUTOR.value, Role.ADMIN.value})
 AUDIT_READERS = frozenset({Role.ADMIN.value, Role.PROSECUTOR.value})
 
 CORE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -54,6 +59,24 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "api.accounts.list_tokens": ADMIN,
     "api.accounts.revoke_token": ADMIN,
     "api.audit.list_audit": AUDIT_READERS,
+    "api.alerts.list_alerts": POLICE,
+    "api.alerts.create_alert": INVESTIGATOR,
+    "api.alerts.update_alert": INVESTIGATOR,
+    "api.alerts.get_alert": POLICE,
+    "api.alerts.upload_image": INVESTIGATOR,
+    "api.alerts.delete_image": INVESTIGATOR,
+    "api.alerts.police_image": POLICE,
+    "api.alerts.submit_alert": INVESTIGATOR,
+    "api.alerts.approve_alert": PROSECUTOR,
+    "api.alerts.reject_alert": PROSECUTOR,
+    "api.alerts.close_alert": INVESTIGATOR,
+    "api.alerts.list_responses": INVESTIGATOR,
+    "api.alerts.get_purge_record": PURGE_READERS,
+    "api.alerts.preview_targeting": POLICE,
+    "api.alerts.my_alerts": STAFF,
+    "api.alerts.my_alert": STAFF,
+    "api.alerts.staff_image": STAFF,
+    "api.alerts.my_response": STAFF,
     "api.plugins.list_plugins": ADMIN,
     "api.plugins.enable_plugin": ADMIN,
     "api.plugins.disable_plugin": ADMIN,

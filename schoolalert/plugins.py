@@ -31,7 +31,12 @@ hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 ENTRY_POINT_GROUP = "schoolalert.plugins"
 
 # Core modules that implement hooks; always enabled, never listed as toggleable plugins.
-DEFAULT_PLUGINS: tuple[str, ...] = ("schoolalert.tasks.builtin", "schoolalert.accounts.tasks")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "schoolalert.tasks.builtin",
+    "schoolalert.accounts.tasks",
+    "schoolalert.alerts.tasks",
+    "schoolalert.alerts.targeting",
+)
 
 _ENABLED_CACHE = "_schoolalert_enabled_plugins"
 

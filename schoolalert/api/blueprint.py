@@ -7,11 +7,12 @@ from werkzeug.wrappers import Response
 
 from schoolalert.accounts.api import bp as accounts_api
 from schoolalert.admin.api import bp as plugins_api
+from schoolalert.alerts.api import bp as alerts_api
 from schoolalert.api.openapi import build_document, document
 from schoolalert.audit.api import bp as audit_api
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for child in (accounts_api, plugins_api, audit_api):
+for child in (accounts_api, alerts_api, plugins_api, audit_api):
     bp.register_blueprint(child)
 
 

@@ -12,6 +12,7 @@ import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from types import TracebackType
 
 from flask import current_app
 
@@ -31,19 +32,48 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
+class Mailer:
+    """One connection for a batch of messages (``with Mailer() as mailer: mailer.send(…)``)."""
+
+    def __init__(self) -> None:
+        self.config = current_app.config
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        if self.config.get("MAIL_SERVER"):
+            self.smtp = smtplib.SMTP(
+                self.config["MAIL_SERVER"], self.config["MAIL_PORT"], timeout=30
+            )
+            if self.config["MAIL_USE_TLS"]:
+                self.smtp.starttls()
+            if self.config.get("MAIL_USERNAME"):
+                self.smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"] or "")
+        return self
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        """Deliver one message; raises when the server refuses (the outbox retries)."""
+        message = build_message(to, subject, body)
+        if self.smtp is not None:
+            self.smtp.send_message(message)
+        else:
+            write_to_directory(message, Path(self.config["MAIL_DIRECTORY"]))
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except smtplib.SMTPException:
+                self.smtp.close()
+
+
 def send_mail(to: str, subject: str, body: str) -> None:
-    """Deliver one message; raises when the server refuses (the outbox retries)."""
-    message = build_message(to, subject, body)
-    config = current_app.config
-    if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
-        return
-    write_to_directory(message, Path(config["MAIL_DIRECTORY"]))
+    with Mailer() as mailer:
+        mailer.send(to, subject, body)
 
 
 def write_to_directory(message: EmailMessage, directory: Path) -> Path:

@@ -1,0 +1,54 @@
+"""What the police see on their start page: alerts, with new recognitions first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
+from schoolalert.alerts.common import require_role
+from schoolalert.alerts.models import Alert, AlertStatus, Response, ResponseKind
+from schoolalert.extensions import db
+
+
+def police_alerts(actor: User) -> list[Alert]:
+    """Investigators: every alert. Prosecutors: every alert that was ever submitted."""
+    require_role(actor, Role.INVESTIGATOR, Role.PROSECUTOR)
+    query = select(Alert).order_by(Alert.id.desc())
+    if actor.role == Role.PROSECUTOR:
+        query = query.where(or_(Alert.status != AlertStatus.DRAFT, Alert.submitted_at.is_not(None)))
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    alert: Alert
+    recognised: int
+    responses: int
+
+
+def dashboard(actor: User) -> list[DashboardRow]:
+    """Alerts with their response counts; alerts with recognitions come first."""
+    alerts = police_alerts(actor)
+    counts = dict.fromkeys((alert.id for alert in alerts), (0, 0))
+    rows = db.session.execute(
+        select(
+            Response.alert_id,
+            func.count(),
+            func.sum((Response.kind == ResponseKind.RECOGNISED).cast(db.Integer)),
+        )
+        .where(Response.alert_id.in_(counts))
+        .group_by(Response.alert_id)
+    )
+    for alert_id, total, recognised in rows:
+        counts[alert_id] = (int(recognised or 0), int(total))
+    result = [DashboardRow(alert, *counts[alert.id]) for alert in alerts]
+    return sorted(
+        result,
+        key=lambda row: (
+            row.alert.status != AlertStatus.PUBLISHED or row.recognised == 0,
+            -row.alert.id,
+        ),
+    )

@@ -1,0 +1,187 @@
+"""Staff answers: "I recognise this child" (with an optional, encrypted tip) or "I don't".
+
+A recognition reaches the investigator at once: a notification (an e-mail that says only that
+there is one) and the alert's dashboard item. Tips are sealed with the alert's response key and
+crypto-shredded when the retention period after closing ends.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
+from schoolalert.alerts import keys
+from schoolalert.alerts.access import staff_alert
+from schoolalert.alerts.common import police_alert, require_role
+from schoolalert.alerts.crypto import decrypt, encrypt, tip_aad
+from schoolalert.alerts.models import Response, ResponseKind
+from schoolalert.api.helpers import iso
+from schoolalert.audit import services as audit
+from schoolalert.database import utcnow
+from schoolalert.errors import InvalidInput
+from schoolalert.events import ResponseReceived
+from schoolalert.extensions import db
+from schoolalert.notifications.models import NotificationKind
+from schoolalert.notifications.services import notify
+from schoolalert.schools.models import School
+
+TIP_FIELDS = {"message": 2000, "child_name": 200, "class_name": 100, "phone": 40}
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """A response as the investigator reads it."""
+
+    id: int
+    kind: ResponseKind
+    school_code: str
+    school_name: str
+    responder_code: str
+    created_at: datetime
+    updated_at: datetime
+    tip: dict[str, str] | None  # None after the retention purge
+    purged: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "school": {"code": self.school_code, "name": self.school_name},
+            "responder": self.responder_code,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "tip": self.tip,
+            "purged": self.purged,
+        }
+
+
+def respond(user: User, alert_id: int, kind: str, tip: dict[str, Any] | None = None) -> Response:
+    """Record or correct the user's answer to a live alert of their school."""
+    alert = staff_alert(user, alert_id)
+    if kind not in {member.value for member in ResponseKind}:
+        raise InvalidInput(str(_l("Answer recognised or not_recognised.")), field="kind")
+    cleaned = _clean_tip(tip or {}) if kind == ResponseKind.RECOGNISED else {}
+    response = db.session.scalar(
+        select(Response).where(Response.alert_id == alert.id, Response.user_id == user.id)
+    )
+    corrected = response is not None
+    previous = response.kind if response else None
+    if response is None:
+        assert user.school_id is not None
+        response = Response(
+            alert_id=alert.id, user_id=user.id, school_id=user.school_id, kind=ResponseKind(kind)
+        )
+        db.session.add(response)
+        db.session.flush()
+    response.kind = ResponseKind(kind)
+    response.updated_at = utcnow()
+    response.tip_sealed = _seal(alert.id, response.id, cleaned) if cleaned else None
+    db.session.flush()
+    audit.record(
+        "response.recorded",
+        actor=user,
+        object_type="response",
+        object_id=response.id,
+        alert_id=alert.id,
+        details={"kind": kind, "corrected": corrected},
+    )
+    if response.kind == ResponseKind.RECOGNISED and previous != ResponseKind.RECOGNISED:
+        notify(
+            NotificationKind.RECOGNITION,
+            alert.id,
+            [alert.created_by_id],
+            extra=f"{response.id}-{int(response.updated_at.timestamp())}",
+        )
+    current_app.extensions["schoolalert.plugins"].track_event(
+        ResponseReceived(
+            alert_id=alert.id,
+            response_id=response.id,
+            school_id=response.school_id,
+            kind=kind,
+            actor_id=user.id,
+        )
+    )
+    return response
+
+
+def own_response(user: User, alert_id: int) -> Response | None:
+    return db.session.scalar(
+        select(Response).where(Response.alert_id == alert_id, Response.user_id == user.id)
+    )
+
+
+def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]:
+    """The responses with their tips (a consultation of special data: audited)."""
+    require_role(actor, Role.INVESTIGATOR)
+    alert = police_alert(actor, alert_id)
+    key = keys.response_key(alert.id)
+    rows = db.session.execute(
+        select(Response, School.code, School.name)
+        .join(School, School.id == Response.school_id)
+        .where(Response.alert_id == alert.id)
+        .order_by(Response.kind, Response.updated_at.desc())
+    ).all()
+    audit.record(
+        "responses.read",
+        actor=actor,
+        object_type="alert",
+        object_id=alert.id,
+        alert_id=alert.id,
+        details={"count": len(rows)},
+    )
+    return [
+        ResponseView(
+            id=response.id,
+            kind=response.kind,
+            school_code=code,
+            school_name=name,
+            responder_code=f"U{response.user_id:06d}",
+            created_at=response.created_at,
+            updated_at=response.updated_at,
+            tip=_open(alert.id, response.id, response.tip_sealed, key),
+            purged=response.purged_at is not None,
+        )
+        for response, code, name in rows
+    ]
+
+
+def _clean_tip(tip: dict[str, Any]) -> dict[str, str]:
+    unknown = set(tip) - TIP_FIELDS.keys()
+    if unknown:
+        raise InvalidInput(
+            str(_l("Unknown field: %(name)s.", name=sorted(unknown)[0])), field=sorted(unknown)[0]
+        )
+    cleaned = {}
+    for name, limit in TIP_FIELDS.items():
+        value = tip.get(name)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) or len(value) > limit:
+            raise InvalidInput(str(_l("At most %(count)d characters.", count=limit)), field=name)
+        cleaned[name] = value.strip()
+    return cleaned
+
+
+def _seal(alert_id: int, response_id: int, tip: dict[str, str]) -> bytes:
+    key = keys.response_key(alert_id)
+    if key is None:
+        raise InvalidInput(str(_l("Responses to this alert can no longer be stored.")))
+    return encrypt(
+        json.dumps(tip).encode(), data_key=key, associated_data=tip_aad(alert_id, response_id)
+    )
+
+
+def _open(
+    alert_id: int, response_id: int, sealed: bytes | None, key: bytes | None
+) -> dict[str, str] | None:
+    if sealed is None or key is None:
+        return None if key is None else {}
+    return json.loads(decrypt(sealed, data_key=key, associated_data=tip_aad(alert_id, response_id)))

@@ -1,0 +1,109 @@
+"""Four-eyes approval (prosecutor): approve and publish, or reject back to draft (PRODUCT I5)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select
+
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
+from schoolalert.alerts.common import police_alert, require_role, setting
+from schoolalert.alerts.models import Alert, AlertRecipient, AlertStatus
+from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids
+from schoolalert.audit import services as audit
+from schoolalert.consent.services import eligible_staff_clause
+from schoolalert.database import utcnow
+from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
+from schoolalert.events import AlertPublished
+from schoolalert.extensions import db
+from schoolalert.notifications.models import NotificationKind
+from schoolalert.notifications.services import notify
+
+
+def _submitted(actor: User, alert_id: int) -> Alert:
+    require_role(actor, Role.PROSECUTOR)
+    alert = police_alert(actor, alert_id, for_update=True)
+    if alert.status != AlertStatus.SUBMITTED:
+        raise Conflict(str(_l("Only a submitted alert can be approved or rejected.")))
+    if alert.created_by_id == actor.id:
+        raise PermissionDenied(str(_l("Nobody approves or rejects their own alert.")))
+    return alert
+
+
+def approve(actor: User, alert_id: int, duration_days: int | None = None) -> Alert:
+    """Publish: fix the end time, freeze the recipients, notify their staff (same transaction)."""
+    alert = _submitted(actor, alert_id)
+    days = alert.proposed_duration_days if duration_days is None else duration_days
+    if (
+        isinstance(days, bool)
+        or not isinstance(days, int)
+        or not 1 <= days <= min(alert.proposed_duration_days, setting("ALERT_MAX_DAYS"))
+    ):
+        raise InvalidInput(
+            str(
+                _l(
+                    "The duration may only be shortened: 1 to %(max)d days.",
+                    max=min(alert.proposed_duration_days, setting("ALERT_MAX_DAYS")),
+                )
+            ),
+            field="duration_days",
+        )
+    school_ids = resolve_school_ids(parse_targeting(alert.targeting))
+    if not school_ids:
+        raise InvalidInput(
+            str(_l("No participating school matches the targeting any more.")), field="targeting"
+        )
+    now = utcnow()
+    alert.status = AlertStatus.PUBLISHED
+    alert.approved_by_id = actor.id
+    alert.approved_at = now
+    alert.expires_at = now + timedelta(days=days)
+    alert.updated_at = now
+    db.session.execute(
+        insert(AlertRecipient),
+        [{"alert_id": alert.id, "school_id": school} for school in school_ids],
+    )
+    staff = db.session.scalars(
+        select(User.id)
+        .join(AlertRecipient, AlertRecipient.school_id == User.school_id)
+        .where(AlertRecipient.alert_id == alert.id, eligible_staff_clause())
+        .order_by(User.id)
+    ).all()
+    notified = notify(NotificationKind.PUBLISHED, alert.id, staff)
+    audit.record(
+        "alert.approved",
+        actor=actor,
+        object_type="alert",
+        object_id=alert.id,
+        alert_id=alert.id,
+        details={"duration_days": days, "schools": len(school_ids), "staff": notified},
+    )
+    current_app.extensions["schoolalert.plugins"].track_event(
+        AlertPublished(
+            alert_id=alert.id,
+            expires_at=alert.expires_at,
+            school_count=len(school_ids),
+            actor_id=actor.id,
+        )
+    )
+    db.session.flush()
+    return alert
+
+
+def reject(actor: User, alert_id: int, reason: str) -> Alert:
+    """Back to draft with the prosecutor's reason; the investigator may change and resubmit."""
+    alert = _submitted(actor, alert_id)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 2000:
+        raise InvalidInput(str(_l("Give a reason (at most 2000 characters).")), field="reason")
+    alert.status = AlertStatus.DRAFT
+    alert.rejection_reason = reason
+    alert.updated_at = utcnow()
+    audit.record(
+        "alert.rejected", actor=actor, object_type="alert", object_id=alert.id, alert_id=alert.id
+    )
+    db.session.flush()
+    return alert

@@ -1,0 +1,19 @@
+"""Background tasks of alerts and notifications, registered like any plugin's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from schoolalert.alerts.closing import expire_due_alerts, purge_expired_responses
+from schoolalert.notifications.services import DELIVER_TASK, deliver
+from schoolalert.plugin_api import Task
+from schoolalert.plugins import hookimpl
+
+
+@hookimpl
+def schoolalert_register_tasks() -> list[Task]:
+    return [
+        Task(DELIVER_TASK, deliver),
+        Task("alerts.expire", expire_due_alerts, every=timedelta(minutes=1)),
+        Task("alerts.purge_responses", purge_expired_responses, every=timedelta(hours=1)),
+    ]

@@ -1,0 +1,1 @@
+"""TEMPORARY STUB (not committed): replaced by the consent branch."""

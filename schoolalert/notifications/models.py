@@ -1,0 +1,33 @@
+"""Notifications: one e-mail to one person about one alert, sent exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schoolalert.database import str_enum, utcnow
+from schoolalert.extensions import db
+
+
+class NotificationKind(StrEnum):
+    PUBLISHED = "published"  # to staff: there is an alert for your school
+    ENDED = "ended"  # to staff: the alert has ended, thank you
+    RECOGNITION = "recognition"  # to the investigator: someone recognised the child
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # ``kind:alert:user[:response]``: the same notification can never be written twice.
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, length=12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    # Not sent because the account was deactivated before delivery.
+    skipped_at: Mapped[datetime | None]
