@@ -122,6 +122,9 @@ def load_config(instance_path: Path, mapping: Mapping[str, Any] | None = None) -
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down: keep throttling per process in memory rather than failing requests.
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     config.setdefault("BABEL_DEFAULT_LOCALE", "nl")
     config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
     config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # bound to the session, which expires itself

@@ -204,12 +204,23 @@ def runner(app: Flask):
 def run_jobs(app: Flask):
     """Run what the back end holds: nothing to do inline; a burst of an RQ worker otherwise."""
 
-    def run() -> None:
+    def run(*, retries_due: bool = False) -> None:
+        """``retries_due``: as if the back-off of failed jobs has passed."""
+        from rq.job import Job
+        from rq.serializers import JSONSerializer
+
         from schoolalert.tasks.backends import RQBackend
         from schoolalert.tasks.worker import run_worker
 
         backend = app.extensions["schoolalert.tasks"].backend
-        if isinstance(backend, RQBackend):
-            run_worker(app, burst=True, fork=False, with_ticker=False)
+        if not isinstance(backend, RQBackend):
+            return
+        if retries_due:
+            registry = backend.queue.scheduled_job_registry
+            for job_id in registry.get_job_ids():
+                job = Job.fetch(job_id, connection=backend.connection, serializer=JSONSerializer)
+                registry.remove(job)
+                backend.queue.enqueue_job(job)
+        run_worker(app, burst=True, fork=False, with_ticker=False)
 
     return run
