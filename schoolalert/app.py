@@ -38,6 +38,7 @@ CORE_MODEL_MODULES = (
     "schoolalert.accounts.models",
     "schoolalert.admin.models",
     "schoolalert.audit.models",
+    "schoolalert.consent.models",
     "schoolalert.schools.models",
     "schoolalert.tasks.models",
 )

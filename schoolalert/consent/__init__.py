@@ -1,0 +1,1 @@
+"""Participation of school boards (consent), terms versions, staff and their agreements."""
