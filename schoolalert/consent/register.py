@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flask import Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
@@ -170,6 +171,17 @@ def change_as_json(change: ParticipationChange) -> dict[str, object]:
         "occurred_at": iso(change.occurred_at),
         "actor_id": change.actor_id,
     }
+
+
+def csv_response(changes: Iterable[ParticipationChange], file_name: str) -> Response:
+    return Response(
+        csv_text(changes).encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def csv_text(changes: Iterable[ParticipationChange]) -> str:
