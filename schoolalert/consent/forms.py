@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from schoolalert.consent.models import TermsKind
@@ -59,7 +60,8 @@ class BriefingForm(FlaskForm):
 
 class TermsForm(FlaskForm):
     kind = SelectField(
-        _l("Kind"), choices=[(kind.value, label) for kind, label in TERMS_KIND_LABELS.items()]
+        _l("Kind"),
+        choices=[SelectChoice(kind.value, label) for kind, label in TERMS_KIND_LABELS.items()],
     )
     text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=MAX_TEXT)])
     requires_reacceptance = BooleanField(

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
 
 from schoolalert.accounts.roles import Role
 from schoolalert.audit import services as audit
@@ -192,7 +193,7 @@ def resend_invitation(number: str, user_id: int) -> Response:
 def _invite_form(board: Board) -> StaffInviteForm:
     form = StaffInviteForm()
     form.school.choices = [
-        (school.code, f"{school.name} ({school.code})")
+        SelectChoice(school.code, f"{school.name} ({school.code})")
         for school in sorted(board.schools, key=lambda school: (school.name, school.code))
         if school.active
     ]

@@ -11,6 +11,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField
+from wtforms.fields import SelectChoice
 
 from schoolalert.audit import services as audit
 from schoolalert.extensions import db
@@ -30,8 +31,10 @@ class ImportForm(FlaskForm):
     kind = SelectField(
         _l("Kind of file"),
         choices=[
-            ("locations", _l("School locations (vestigingenbo.csv, vestigingenso.csv)")),
-            ("boards", _l("Boards (besturenbo.csv)")),
+            SelectChoice(
+                "locations", _l("School locations (vestigingenbo.csv, vestigingenso.csv)")
+            ),
+            SelectChoice("boards", _l("Boards (besturenbo.csv)")),
         ],
     )
     dry_run = BooleanField(_l("Dry run: check and count, change nothing"))
