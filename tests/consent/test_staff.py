@@ -258,6 +258,7 @@ def test_resending_an_invitation(app, setup, signed_in, mailbox, run_jobs):
         setup.board.number,
         {"name": "Meester Bas", "email": "bas@school.example", "school": setup.schools[0].code},
     )
+    run_jobs()
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == "bas@school.example"))
     page = client.get(f"/boards/{setup.board.number}/staff")
