@@ -109,5 +109,14 @@ def worker_command(burst: bool, no_fork: bool) -> None:
 def core_commands() -> list[click.Command]:
     from schoolalert.accounts.commands import users_group
     from schoolalert.audit.commands import audit_group
+    from schoolalert.consent.commands import terms_group
 
-    return [init_command, plugins_group, worker_command, users_group, audit_group, schools_group]
+    return [
+        init_command,
+        plugins_group,
+        worker_command,
+        users_group,
+        audit_group,
+        schools_group,
+        terms_group,
+    ]

@@ -177,3 +177,21 @@ def test_navigation_per_role(setup, make_user, signed_in):
     staff_nav = signed_in(make_user("school_staff", school_id=setup.schools[0].id)).get("/").text
     assert "/briefing" in staff_nav
     assert "/admin/terms" not in staff_nav
+
+
+def test_terms_from_the_command_line(app, runner, tmp_path):
+    text = tmp_path / "terms.txt"
+    text.write_text("Deelnamevoorwaarden.\n", encoding="utf-8")
+    result = runner.invoke(args=["terms", "publish", "participation", str(text)])
+    assert result.exit_code == 0, result.output
+    assert "version 1 (re-acceptance required)" in result.output
+    kept = runner.invoke(
+        args=["terms", "publish", "participation", str(text), "--keep-acceptances"]
+    )
+    assert "version 2 (acceptances kept)" in kept.output
+    assert "participation      2" in runner.invoke(args=["terms", "list"]).output
+    text.write_text("  ", encoding="utf-8")
+    refused = runner.invoke(args=["terms", "publish", "confidentiality", str(text)])
+    assert refused.exit_code == 1
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(TermsVersion)) == 2
