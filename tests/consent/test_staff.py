@@ -269,3 +269,34 @@ def test_resending_an_invitation(app, setup, signed_in, mailbox, run_jobs):
     assert response.status_code == 302
     run_jobs()
     assert len([m for m in mailbox() if m["To"] == "bas@school.example"]) == 2
+
+
+def test_grant_lets_staff_qualify_and_withdrawal_stops_them_at_once(
+    app, setup, make_user, publish, accept, act
+):
+    """How the alert code picks recipients: eligible staff of participating locations."""
+    member = make_user("school_staff", school_id=setup.schools[0].id)
+    accept(member, publish("confidentiality"))
+
+    def recipients() -> set[int]:
+        with app.app_context():
+            schools = select(School.id).where(services.participating_clause())
+            return set(
+                db.session.scalars(
+                    select(User.id).where(
+                        services.eligible_staff_clause(), User.school_id.in_(schools)
+                    )
+                )
+            )
+
+    assert recipients() == set()
+    act(
+        services.grant,
+        setup.admin,
+        setup.board,
+        schools=[setup.schools[0].code],
+        terms_version=publish(),
+    )
+    assert recipients() == {member.id}
+    act(services.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
+    assert recipients() == set()
