@@ -42,6 +42,7 @@ CORE_MODEL_MODULES = (
     "schoolalert.alerts.models",
     "schoolalert.notifications.models",
     "schoolalert.audit.models",
+    "schoolalert.consent.models",
     "schoolalert.schools.models",
     "schoolalert.tasks.models",
 )
@@ -146,11 +147,26 @@ def _register_core_blueprints(app: Flask) -> None:
     from schoolalert.admin.views import bp as admin_views
     from schoolalert.api.blueprint import bp as api
     from schoolalert.audit.views import bp as audit
+    from schoolalert.consent.admin_views import bp as consent_admin
+    from schoolalert.consent.views import bp as consent
     from schoolalert.health import bp as health
     from schoolalert.notifications.views import bp as notifications
+    from schoolalert.schools.views import bp as schools
     from schoolalert.web.views import bp as web
 
-    for blueprint in (web, health, accounts, admin_users, admin_views, audit, notifications, api):
+    for blueprint in (
+        web,
+        health,
+        accounts,
+        admin_users,
+        admin_views,
+        audit,
+        notifications,
+        consent,
+        consent_admin,
+        schools,
+        api,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -25,6 +25,9 @@ POLICE = frozenset({Role.INVESTIGATOR.value, Role.PROSECUTOR.value})
 STAFF = frozenset({Role.SCHOOL_STAFF.value})
 PURGE_READERS = frozenset({Role.INVESTIGATOR.value, Role.PROSECUTOR.value, Role.ADMIN.value})
 AUDIT_READERS = frozenset({Role.ADMIN.value, Role.PROSECUTOR.value})
+BOARD_ADMIN = frozenset({Role.BOARD_ADMIN.value})
+BOARD_READERS = frozenset({Role.ADMIN.value, Role.BOARD_ADMIN.value})
+SCHOOL_READERS = frozenset({Role.ADMIN.value, Role.INVESTIGATOR.value, Role.BOARD_ADMIN.value})
 
 CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "static": PUBLIC,
@@ -54,6 +57,24 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin.plugins": ADMIN,
     "admin.toggle_plugin": ADMIN,
     "audit.trail": AUDIT_READERS,
+    # Consent: services check that a board admin acts only for their own board.
+    "consent.my_board": BOARD_ADMIN,
+    "consent.board": BOARD_READERS,
+    "consent.grant": BOARD_ADMIN,
+    "consent.withdraw": BOARD_ADMIN,
+    "consent.register": BOARD_READERS,
+    "consent.register_csv": BOARD_READERS,
+    "consent.staff_page": BOARD_READERS,
+    "consent.invite_staff": BOARD_ADMIN,
+    "consent.deactivate_staff": BOARD_ADMIN,
+    "consent.resend_invitation": BOARD_ADMIN,
+    "consent.briefing": STAFF,
+    "consent_admin.terms_page": ADMIN,
+    "consent_admin.register": ADMIN,
+    "consent_admin.register_csv": ADMIN,
+    "schools.registry_page": ADMIN,
+    "schools.imports": ADMIN,
+    "schools.import_run": ADMIN,
     "api.openapi": PUBLIC,
     "api.accounts.issue_token": PUBLIC,
     "api.accounts.list_tokens": ADMIN,
@@ -77,6 +98,14 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "api.alerts.my_alert": STAFF,
     "api.alerts.staff_image": STAFF,
     "api.alerts.my_response": STAFF,
+    "api.consent.current_terms": PUBLIC,
+    "api.consent.participation": BOARD_READERS,
+    "api.consent.grant": BOARD_ADMIN,
+    "api.consent.withdraw_board": BOARD_ADMIN,
+    "api.consent.withdraw_school": BOARD_ADMIN,
+    "api.consent.invite_staff": BOARD_ADMIN,
+    "api.consent.accept_agreement": STAFF,
+    "api.schools.list_schools": SCHOOL_READERS,
     "api.plugins.list_plugins": ADMIN,
     "api.plugins.enable_plugin": ADMIN,
     "api.plugins.disable_plugin": ADMIN,

@@ -83,9 +83,9 @@ def create_user(
     school: School | None = None,
     board: Board | None = None,
 ) -> User:
-    """A new account. Administrators (or the CLI) create any role; a board admin creates staff
-    of their own board's locations through :func:`invite_staff` of the consent domain."""
-    if actor is not None and actor.role not in (Role.ADMIN, Role.BOARD_ADMIN):
+    """A new account. Administrators (or the CLI) create any role; a board admin creates only
+    staff of their own board's locations (through ``consent.staff.invite_staff``)."""
+    if actor is not None and actor.role != Role.ADMIN and not _is_own_staff(actor, role, school):
         raise PermissionDenied("only administrators create accounts")
     _check_affiliation(Role(role), school, board)
     email = normalise_email(email)
@@ -155,8 +155,15 @@ def get_user(actor: User | None, user_id: int) -> User:
 
 
 def deactivate_user(actor: User | None, user: User) -> None:
-    """Ends every session and token at once; the account stays for the audit trail."""
-    _require_admin(actor)
+    """Ends every session and token at once; the account stays for the audit trail.
+
+    Administrators deactivate anyone, a board admin the staff of the board's locations."""
+    if (
+        actor is not None
+        and actor.role != Role.ADMIN
+        and not _is_own_staff(actor, user.role, user.school)
+    ):
+        raise PermissionDenied("only administrators manage accounts")
     if actor is not None and actor.id == user.id:
         raise Conflict("you cannot deactivate your own account")
     if not user.active:
@@ -236,6 +243,17 @@ def _check_affiliation(role: Role, school: School | None, board: Board | None) -
         raise InvalidInput("only staff and board admins belong to a school or board")
     if school is not None and not school.active:
         raise InvalidInput("this school location is not active", field="school")
+
+
+def _is_own_staff(actor: User, role: Role, school: School | None) -> bool:
+    """Whether ``actor`` is a board admin and ``role``/``school`` staff of their board."""
+    return (
+        actor.role == Role.BOARD_ADMIN
+        and Role(role) == Role.SCHOOL_STAFF
+        and school is not None
+        and actor.board_id is not None
+        and school.board_id == actor.board_id
+    )
 
 
 def _require_admin(actor: User | None) -> None:

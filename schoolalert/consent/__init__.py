@@ -1,1 +1,1 @@
-"""TEMPORARY STUB (not committed): replaced by the consent branch."""
+"""Participation of school boards (consent), terms versions, staff and their agreements."""

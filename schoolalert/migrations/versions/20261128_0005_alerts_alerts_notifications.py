@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_alerts'
-down_revision = '0003_affiliation'
+down_revision = '0004_consent'
 branch_labels = None
 depends_on = None
 

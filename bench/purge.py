@@ -1,0 +1,117 @@
+"""Time from closing an alert with six images to its verified purge, against deleting the same
+six files with ``os.remove``."""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bench.common import instance, report
+from bench.population import one_school, participate_everywhere, staff_everywhere
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
+from schoolalert.alerts import closing, drafting, review
+from schoolalert.demo.drawings import DRAWINGS
+from schoolalert.extensions import db
+from schoolalert.schools.geography import ensure_reference_geography
+from schoolalert.transaction import commit
+
+ROUNDS = 7
+IMAGES = 6
+SIZE = 1600
+
+
+def main() -> None:
+    drawings = [
+        DRAWINGS[kind](seed=n, size=SIZE)
+        for n, kind in enumerate(["face", "clothing", "object"] * 2)
+    ]
+    durations, sizes = [], []
+    with instance(postgres=False, redis=False) as app, app.app_context():
+        ensure_reference_geography(db.session)
+        police = _police()
+        for round_number in range(ROUNDS):
+            alert_id = _published_alert(police, drawings, round_number)
+            started = time.perf_counter()
+            record = closing.close(db.session.get(User, police[0]), alert_id, "identified")
+            commit()
+            durations.append(time.perf_counter() - started)
+            if not (record.verified and record.images_destroyed == IMAGES):
+                raise RuntimeError("the purge was not verified")
+        sizes = [len(data) for data in drawings]
+    plain = statistics.median(_remove_files(sizes) for _ in range(ROUNDS))
+    figure = statistics.median(durations)
+    report(
+        "purge",
+        f"{figure * 1000:.1f}ms",
+        figure / plain,
+        f"os.remove of the same {IMAGES} files ({plain * 1000:.2f}ms); figure: close to verified "
+        f"purge of an alert with {IMAGES} images, median of {ROUNDS}",
+    )
+
+
+def _police() -> tuple[int, int]:
+    rows = (
+        db.session.execute(
+            insert(User).returning(User.id),
+            [
+                {"email": "rechercheur@politie.example", "name": "R", "role": Role.INVESTIGATOR},
+                {"email": "officier@om.example", "name": "O", "role": Role.PROSECUTOR},
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    commit()
+    return rows[0], rows[1]
+
+
+def _published_alert(police: tuple[int, int], drawings: list[bytes], seed: int) -> int:
+    from schoolalert.schools.models import School
+
+    investigator = db.session.get(User, police[0])
+    if seed == 0:
+        one_school()
+        participate_everywhere()
+        staff_everywhere(1)
+    code = db.session.scalar(db.select(School.code))
+    draft = drafting.parse_draft(
+        {
+            "case_reference": "BENCH",
+            "justification": "Benchmark",
+            "description": "Synthetic",
+            "age_estimate": 7,
+            "targeting": {"schools": [code]},
+        }
+    )
+    alert = drafting.create_draft(investigator, draft)
+    for number, data in enumerate(drawings):
+        kind = ("face", "clothing", "object")[number % 3]
+        drafting.add_image(investigator, alert.id, io.BytesIO(data), kind=kind, attested=True)
+    drafting.submit(investigator, alert.id)
+    review.approve(db.session.get(User, police[1]), alert.id)
+    commit()
+    return alert.id
+
+
+def _remove_files(sizes: list[int]) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for number, size in enumerate(sizes):
+            path = Path(folder) / f"{number:02d}"
+            path.write_bytes(os.urandom(size))
+            paths.append(path)
+        started = time.perf_counter()
+        for path in paths:
+            os.remove(path)
+        return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Administrators: terms versions and the consent register of every board."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from schoolalert.audit import services as audit
+from schoolalert.consent import terms
+from schoolalert.consent.forms import TERMS_KIND_LABELS, TermsForm
+from schoolalert.consent.models import TermsKind
+from schoolalert.consent.register import PAGE_SIZE, csv_response, history, history_page
+from schoolalert.errors import DomainError
+from schoolalert.transaction import commit, rollback
+
+bp = Blueprint("consent_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.route("/terms", methods=["GET", "POST"])
+def terms_page() -> Response | tuple[str, int]:
+    form = TermsForm()
+    if form.validate_on_submit():
+        try:
+            version = terms.publish(
+                current_user,
+                TermsKind(form.kind.data),
+                form.text.data or "",
+                requires_reacceptance=bool(form.requires_reacceptance.data),
+            )
+        except DomainError as error:
+            rollback()
+            form.text.errors.append(error.message)
+        else:
+            commit()
+            flash(
+                _("Version %(version)d is published.", version=version.version),
+                "success",
+            )
+            return redirect(url_for(".terms_page"))
+    page = render_template(
+        "consent/admin_terms.html",
+        form=form,
+        versions=terms.all_versions(),
+        kind_labels=TERMS_KIND_LABELS,
+    )
+    return page, 422 if form.errors else 200
+
+
+@bp.get("/consent")
+def register() -> str:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    changes, total = history_page(None, page)
+    return render_template(
+        "consent/register.html",
+        board=None,
+        changes=changes,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+        csv_url=url_for(".register_csv"),
+    )
+
+
+@bp.get("/consent.csv")
+def register_csv() -> Response:
+    audit.record("consent.register_exported", actor=current_user, details={"board": None})
+    response = csv_response(history(None), "consent-register.csv")
+    commit()
+    return response

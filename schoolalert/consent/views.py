@@ -1,0 +1,244 @@
+"""Board admins: locations and participation, staff, the consent register. Staff: the briefing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
+
+from schoolalert.accounts.roles import Role
+from schoolalert.audit import services as audit
+from schoolalert.consent import services, staff, terms
+from schoolalert.consent.forms import BriefingForm, GrantForm, StaffInviteForm, WithdrawForm
+from schoolalert.consent.models import TermsKind
+from schoolalert.consent.register import (
+    PAGE_SIZE,
+    board_state,
+    csv_response,
+    history,
+    history_page,
+)
+from schoolalert.errors import DomainError
+from schoolalert.schools.models import Board
+from schoolalert.transaction import commit, rollback
+from schoolalert.web.views import safe_next_url
+
+bp = Blueprint("consent", __name__, template_folder="templates")
+
+
+@bp.get("/board")
+def my_board() -> Response:
+    if current_user.board is None:
+        abort(404)
+    return redirect(url_for(".board", number=current_user.board.number))
+
+
+@bp.get("/boards/<number>")
+def board(number: str) -> str:
+    state = board_state(services.visible_board(current_user, number))
+    form = GrantForm(terms_version=state.current_terms.version if state.current_terms else None)
+    return render_template(
+        "consent/board.html",
+        state=state,
+        form=form,
+        can_act=current_user.role == Role.BOARD_ADMIN,
+    )
+
+
+@bp.post("/boards/<number>/grant")
+def grant(number: str) -> Response:
+    board = services.visible_board(current_user, number)
+    form = GrantForm()
+    scope = request.form.get("scope")
+    chosen = "all" if scope == "all" else request.form.getlist("schools")
+    if not form.validate_on_submit():
+        flash(_("Tick the box to accept the participation terms."), "error")
+    elif not chosen:
+        flash(_("Choose at least one location, or grant for the whole board."), "error")
+    else:
+        _apply(
+            lambda: services.grant(
+                current_user, board, schools=chosen, terms_version=form.terms_version.data
+            ),
+            _("Participation is granted."),
+        )
+    return redirect(url_for(".board", number=board.number))
+
+
+@bp.post("/boards/<number>/withdraw")
+def withdraw(number: str) -> Response:
+    board = services.visible_board(current_user, number)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    scope = form.scope.data or ""
+    if scope == "all":
+        _apply(
+            lambda: services.withdraw_board(current_user, board),
+            _("Participation is withdrawn for the whole board. This took effect at once."),
+        )
+    else:
+        _apply(
+            lambda: services.withdraw_school(current_user, board, scope),
+            _("Participation is withdrawn for %(code)s. This took effect at once.", code=scope),
+        )
+    return redirect(url_for(".board", number=board.number))
+
+
+def _apply(operation: Callable[[], object], message: str) -> None:
+    """Run a service; commit and confirm, or roll back and show its refusal."""
+    try:
+        operation()
+    except DomainError as error:
+        rollback()
+        flash(error.message, "error")
+    else:
+        commit()
+        flash(message, "success")
+
+
+# -- the consent register -------------------------------------------------------------------
+
+
+@bp.get("/boards/<number>/register")
+def register(number: str) -> str:
+    board = services.visible_board(current_user, number)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    changes, total = history_page(board, page)
+    return render_template(
+        "consent/register.html",
+        board=board,
+        changes=changes,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+        csv_url=url_for(".register_csv", number=board.number),
+    )
+
+
+@bp.get("/boards/<number>/register.csv")
+def register_csv(number: str) -> Response:
+    board = services.visible_board(current_user, number)
+    audit.record(
+        "consent.register_exported",
+        actor=current_user,
+        object_type="board",
+        object_id=board.id,
+        details={"board": board.number},
+    )
+    response = csv_response(history(board), f"consent-register-{board.number}.csv")
+    commit()
+    return response
+
+
+# -- staff ---------------------------------------------------------------------------------------
+
+
+@bp.get("/boards/<number>/staff")
+def staff_page(number: str) -> str:
+    board = services.visible_board(current_user, number)
+    return _render_staff(board, _invite_form(board))
+
+
+@bp.post("/boards/<number>/staff")
+def invite_staff(number: str) -> Response | tuple[str, int]:
+    board = services.visible_board(current_user, number)
+    form = _invite_form(board)
+    if form.validate_on_submit():
+        try:
+            staff.invite_staff(
+                current_user,
+                board,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                school_code=form.school.data or "",
+            )
+        except DomainError as error:
+            rollback()
+            field = getattr(form, error.field, None) if error.field else None
+            errors = field.errors if field is not None else form.form_errors
+            errors.append(error.message)
+        else:
+            commit()
+            flash(_("The invitation has been sent."), "success")
+            return redirect(url_for(".staff_page", number=board.number))
+    return _render_staff(board, form), 422
+
+
+@bp.post("/boards/<number>/staff/<int:user_id>/deactivate")
+def deactivate_staff(number: str, user_id: int) -> Response:
+    board = services.visible_board(current_user, number)
+    _apply(
+        lambda: staff.deactivate_staff(current_user, board, user_id),
+        _("The account is deactivated; its sessions have ended."),
+    )
+    return redirect(url_for(".staff_page", number=board.number))
+
+
+@bp.post("/boards/<number>/staff/<int:user_id>/resend")
+def resend_invitation(number: str, user_id: int) -> Response:
+    board = services.visible_board(current_user, number)
+    _apply(
+        lambda: staff.resend_invitation(current_user, board, user_id),
+        _("A new invitation has been sent."),
+    )
+    return redirect(url_for(".staff_page", number=board.number))
+
+
+def _invite_form(board: Board) -> StaffInviteForm:
+    form = StaffInviteForm()
+    form.school.choices = [
+        SelectChoice(school.code, f"{school.name} ({school.code})")
+        for school in sorted(board.schools, key=lambda school: (school.name, school.code))
+        if school.active
+    ]
+    return form
+
+
+def _render_staff(board: Board, form: StaffInviteForm) -> str:
+    members = staff.staff_of_board(board)
+    by_school = [
+        (school, list(group))
+        for school, group in groupby(members, key=lambda member: member.user.school)
+    ]
+    return render_template(
+        "consent/staff.html",
+        board=board,
+        by_school=by_school,
+        form=form,
+        can_act=current_user.role == Role.BOARD_ADMIN,
+    )
+
+
+# -- the staff briefing -----------------------------------------------------------------------
+
+
+@bp.route("/briefing", methods=["GET", "POST"])
+def briefing() -> Response | str:
+    """What staff read, and the statement they accept, before their first view of an alert."""
+    statement = terms.current_version(TermsKind.CONFIDENTIALITY)
+    form = BriefingForm(
+        terms_version=statement.version if statement else None,
+        next=request.args.get("next", ""),
+    )
+    if statement is not None and form.validate_on_submit():
+        try:
+            services.accept_statement(current_user, form.terms_version.data)
+        except DomainError as error:
+            rollback()
+            flash(error.message, "error")
+            return redirect(url_for(".briefing", next=form.next.data or None))
+        commit()
+        flash(_("Thank you. You can now see alerts for your school."), "success")
+        return redirect(safe_next_url(form.next.data, url_for("web.home")))
+    return render_template(
+        "consent/briefing.html",
+        statement=statement,
+        form=form,
+        accepted=services.has_accepted_current_statement(current_user),
+    )
