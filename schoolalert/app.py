@@ -144,13 +144,26 @@ def _register_core_blueprints(app: Flask) -> None:
     from schoolalert.accounts.admin_views import bp as admin_users
     from schoolalert.accounts.views import bp as accounts
     from schoolalert.admin.views import bp as admin_views
+    from schoolalert.alerts.portal import bp as portal
+    from schoolalert.alerts.views import bp as alerts
     from schoolalert.api.blueprint import bp as api
     from schoolalert.audit.views import bp as audit
     from schoolalert.health import bp as health
     from schoolalert.notifications.views import bp as notifications
     from schoolalert.web.views import bp as web
 
-    for blueprint in (web, health, accounts, admin_users, admin_views, audit, notifications, api):
+    for blueprint in (
+        web,
+        health,
+        accounts,
+        admin_users,
+        admin_views,
+        audit,
+        notifications,
+        alerts,
+        portal,
+        api,
+    ):
         app.register_blueprint(blueprint)
 
 
