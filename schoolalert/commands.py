@@ -110,6 +110,7 @@ def core_commands() -> list[click.Command]:
     from schoolalert.accounts.commands import users_group
     from schoolalert.alerts.commands import expire_command, retention_group
     from schoolalert.audit.commands import audit_group
+    from schoolalert.demo.commands import demo_command
 
     return [
         init_command,
@@ -120,4 +121,5 @@ def core_commands() -> list[click.Command]:
         schools_group,
         expire_command,
         retention_group,
+        demo_command,
     ]
