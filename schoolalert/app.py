@@ -106,7 +106,12 @@ def _init_database(app: Flask) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, a busy timeout, and real transactions with SAVEPOINT support."""
+    """Foreign keys on, a busy timeout, and real transactions with SAVEPOINT support.
+
+    Transactions take the write lock at BEGIN (IMMEDIATE): two requests that read and then
+    write at once (a page's images load in parallel, each view is recorded) would otherwise
+    deadlock, and SQLite answers one of them "database is locked" without waiting.
+    """
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -118,7 +123,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _add_plugin_migrations(config: Any) -> Any:
