@@ -2,7 +2,8 @@
 
 No tiles and nothing from the internet: locations are projected onto a fixed frame around the
 country, rounded to whole units (about a kilometre), de-duplicated, and written as one ``<path>``
-per layer whose zero-length segments the stylesheet draws as round dots (``.map-dots``).
+per layer whose zero-length segments the stylesheet draws as round dots (``.map-dots``): the land
+(``.map-land``), every active location (``.map-all``) and the targeted ones (``.map-hit``).
 """
 
 from __future__ import annotations
@@ -46,11 +47,22 @@ def dots_path(points: Iterable[Point]) -> str:
     return "".join(parts)
 
 
-def school_map(background: Iterable[Point], highlighted: Iterable[Point], *, label: str) -> Markup:
-    """The SVG: ``background`` locations faint, ``highlighted`` ones on top; ``label`` names it."""
+def school_map(
+    background: Iterable[Point],
+    highlighted: Iterable[Point],
+    *,
+    label: str,
+    land: Iterable[Point] = (),
+) -> Markup:
+    """The SVG: ``background`` locations faint, ``highlighted`` ones on top; ``label`` names it.
+
+    ``land`` (for instance the municipalities' points) is drawn first, fainter still, so the
+    country's shape shows even when there are few schools.
+    """
     layers = [
         Markup('<path class="{}" d="{}"/>').format(css_class, data)
         for css_class, data in (
+            ("map-dots map-land", dots_path(land)),
             ("map-dots map-all", dots_path(background)),
             ("map-dots map-hit", dots_path(highlighted)),
         )

@@ -18,7 +18,7 @@ from schoolalert.alerts.maps import school_map
 from schoolalert.alerts.models import Alert, AlertRecipient, AlertStatus
 from schoolalert.alerts.targeting import PreviewSchool, parse_targeting, preview
 from schoolalert.extensions import db
-from schoolalert.schools.geography import reference_geography
+from schoolalert.schools.geography import MunicipalityRef, reference_geography
 from schoolalert.schools.models import Municipality, School
 
 LIST_LIMIT = 500  # rows listed on the page; the count and the map always cover all
@@ -92,13 +92,15 @@ def build(schools: list[PreviewSchool], *, frozen: bool = False) -> TargetingPre
             [(lat, lon) for lat, lon in everywhere],
             [(school.latitude, school.longitude) for school in schools],
             label=str(label),
+            land=[(place.latitude, place.longitude) for place in municipalities()],
         ),
         frozen=frozen,
     )
 
 
 def police_unit_names() -> dict[str, str]:
-    return {
-        place.police_unit_code: place.police_unit_name
-        for place in reference_geography().municipalities.values()
-    }
+    return {place.police_unit_code: place.police_unit_name for place in municipalities()}
+
+
+def municipalities() -> list[MunicipalityRef]:
+    return list(reference_geography().municipalities.values())

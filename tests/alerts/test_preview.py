@@ -27,7 +27,12 @@ def test_the_preview_counts_per_police_unit(world):
     assert not shown.frozen
     assert {(unit.code, unit.count) for unit in shown.units} == {("RE05", 1), ("RE07", 1)}
     assert {unit.name for unit in shown.units} == {"Amsterdam", "Rotterdam"}
-    assert shown.map_svg.count("h0") == 3 + 2  # three faint dots, two highlighted
+    svg = str(shown.map_svg)
+    faint, targeted = (
+        svg.split(f'class="map-dots {layer}" d="')[1] for layer in ("map-all", "map-hit")
+    )
+    assert faint.split('"')[0].count("h0") == 3
+    assert targeted.split('"')[0].count("h0") == 2
 
 
 def test_a_bad_targeting_is_refused_naming_the_key(world):

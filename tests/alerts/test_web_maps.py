@@ -65,3 +65,10 @@ def test_the_same_input_gives_the_same_map_and_a_national_map_stays_small():
     first = school_map(schools, schools[:300], label="all")
     assert first == school_map(list(reversed(schools)), schools[:300], label="all")
     assert len(first) < 80_000
+
+
+def test_the_land_layer_is_drawn_first():
+    svg = str(school_map([AMSTERDAM], [AMSTERDAM], label="x", land=[MAASTRICHT, ROTTERDAM]))
+    assert svg.index("map-land") < svg.index("map-all") < svg.index("map-hit")
+    land = re.search(r'<path class="map-dots map-land" d="([^"]+)"/>', svg).group(1)
+    assert land.count("h0") == 2
