@@ -278,11 +278,11 @@ def _alert_page(
 def _abilities(user: User, alert: Alert) -> dict[str, bool]:
     """Which controls the page offers (the services decide again when one is used)."""
     investigator, own = user.role == Role.INVESTIGATOR, alert.created_by_id == user.id
-    submitted = alert.status == AlertStatus.SUBMITTED
+    prosecutor_may_decide = user.role == Role.PROSECUTOR and alert.status == AlertStatus.SUBMITTED
     return {
         "edit": investigator and own and alert.status == AlertStatus.DRAFT,
-        "decide": user.role == Role.PROSECUTOR and submitted and not own,
-        "own_submitted": submitted and own,
+        "decide": prosecutor_may_decide and not own,
+        "own_submitted": prosecutor_may_decide and own,
         "close": investigator and alert.status != AlertStatus.CLOSED,
         "identify": investigator and alert.status == AlertStatus.PUBLISHED,
         "responses": investigator and alert.status in (AlertStatus.PUBLISHED, AlertStatus.CLOSED),

@@ -208,6 +208,7 @@ def test_a_prosecutor_cannot_approve_their_own_alert(world, web):
         db.session.commit()
     page = web.get(world.prosecutor, f"/alerts/{alert_id}").text
     assert 'id="approve-form"' not in page
+    assert 'id="own-alert"' in page
     response = web.post(world.prosecutor, f"/alerts/{alert_id}/approve", {"attest": "y"})
     assert response.status_code == 403
     assert state(world.app, alert_id)[0] == AlertStatus.SUBMITTED
