@@ -107,7 +107,12 @@ def _init_database(app: Flask) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, a busy timeout, and real transactions with SAVEPOINT support."""
+    """Foreign keys on, a busy timeout, and real transactions with SAVEPOINT support.
+
+    Transactions take the write lock at BEGIN (IMMEDIATE): two requests that read and then
+    write at once (a page's images load in parallel, each view is recorded) would otherwise
+    deadlock, and SQLite answers one of them "database is locked" without waiting.
+    """
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -119,7 +124,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _add_plugin_migrations(config: Any) -> Any:
@@ -145,6 +150,8 @@ def _register_core_blueprints(app: Flask) -> None:
     from schoolalert.accounts.admin_views import bp as admin_users
     from schoolalert.accounts.views import bp as accounts
     from schoolalert.admin.views import bp as admin_views
+    from schoolalert.alerts.portal import bp as portal
+    from schoolalert.alerts.views import bp as alerts
     from schoolalert.api.blueprint import bp as api
     from schoolalert.audit.views import bp as audit
     from schoolalert.consent.admin_views import bp as consent_admin
@@ -165,6 +172,8 @@ def _register_core_blueprints(app: Flask) -> None:
         consent,
         consent_admin,
         schools,
+        alerts,
+        portal,
         api,
     ):
         app.register_blueprint(blueprint)

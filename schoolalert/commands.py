@@ -111,6 +111,7 @@ def core_commands() -> list[click.Command]:
     from schoolalert.alerts.commands import expire_command, retention_group
     from schoolalert.audit.commands import audit_group
     from schoolalert.consent.commands import terms_group
+    from schoolalert.demo.commands import demo_command
 
     return [
         init_command,
@@ -122,4 +123,5 @@ def core_commands() -> list[click.Command]:
         expire_command,
         retention_group,
         terms_group,
+        demo_command,
     ]

@@ -49,6 +49,12 @@ DRAFT_SCHEMA = {
     },
 }
 DRAFT_ERRORS = {403: "not an investigator", 422: "a field is missing or wrong (named in the error)"}
+# One budget per user for image uploads, shared by the API and the web page.
+upload_limit = limiter.shared_limit(
+    lambda: current_app.config["LIMIT_UPLOAD"],
+    scope="image-upload",
+    key_func=lambda: f"upload:{current_user.id}",
+)
 
 
 def alert_json(alert: Alert, *, detail: bool = True) -> dict[str, Any]:
@@ -153,9 +159,7 @@ def get_alert(alert_id: int) -> HttpResponse:
 
 
 @bp.post("/alerts/<int:alert_id>/images")
-@limiter.limit(
-    lambda: current_app.config["LIMIT_UPLOAD"], key_func=lambda: f"upload:{current_user.id}"
-)
+@upload_limit
 @document(
     summary="Upload an image (multipart: file, kind, attest=true)",
     tags=["alerts"],

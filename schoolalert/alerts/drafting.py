@@ -97,7 +97,7 @@ def create_draft(actor: User, draft: DraftInput) -> Alert:
 
 
 def update_draft(actor: User, alert_id: int, draft: DraftInput) -> Alert:
-    alert = _own_draft(actor, alert_id)
+    alert = own_draft(actor, alert_id)
     _apply(alert, draft)
     audit.record(
         "alert.updated", actor=actor, object_type="alert", object_id=alert.id, alert_id=alert.id
@@ -109,7 +109,7 @@ def add_image(
     actor: User, alert_id: int, source: bytes | BinaryIO, *, kind: str, attested: bool
 ) -> AlertImage:
     """Re-encode, encrypt and store one image of a draft (PRODUCT I6)."""
-    alert = _own_draft(actor, alert_id)
+    alert = own_draft(actor, alert_id)
     if kind not in {member.value for member in ImageKind}:
         raise InvalidInput(
             str(_l("Choose the kind of image: face, clothing or object.")), field="kind"
@@ -168,7 +168,7 @@ def add_image(
 
 
 def remove_image(actor: User, alert_id: int, image_id: int) -> None:
-    alert = _own_draft(actor, alert_id)
+    alert = own_draft(actor, alert_id)
     image = next((image for image in alert.images if image.id == image_id), None)
     if image is None:
         raise InvalidInput(str(_l("No such image.")), field="image")
@@ -187,7 +187,7 @@ def remove_image(actor: User, alert_id: int, image_id: int) -> None:
 
 def submit(actor: User, alert_id: int) -> Alert:
     """Send the draft to a prosecutor; it becomes read-only for the investigator."""
-    alert = _own_draft(actor, alert_id)
+    alert = own_draft(actor, alert_id)
     if not alert.images:
         raise InvalidInput(str(_l("Add at least one image before submitting.")), field="images")
     if not resolve_school_ids(parse_targeting(alert.targeting)):
@@ -230,7 +230,8 @@ def _apply(alert: Alert, draft: DraftInput) -> None:
     db.session.flush()
 
 
-def _own_draft(actor: User, alert_id: int) -> Alert:
+def own_draft(actor: User, alert_id: int) -> Alert:
+    """A draft its creator may change (locked for update); 403 for others, 409 once submitted."""
     alert = police_alert(actor, alert_id, for_update=True)
     if actor.role != Role.INVESTIGATOR or alert.created_by_id != actor.id:
         raise PermissionDenied(str(_l("Only the investigator who made the draft may change it.")))

@@ -1,5 +1,6 @@
 """A small world for alert tests: participating schools with staff, an investigator and a
-prosecutor, and helpers that walk an alert through its life cycle over the API."""
+prosecutor, and helpers that walk an alert through its life cycle over the API; signed-in web
+clients for the pages."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 
 from schoolalert.demo.drawings import clothing, face
 from tests.alerts.participation import accept_statement, grant
+from tests.factories import csrf_from
 
 
 @dataclass
@@ -103,3 +105,33 @@ def world(app, client, bearer, make_user, make_board, make_school) -> World:
         outsider_school=outsider_school,
         outsider=outsider,
     )
+
+
+class Web:
+    """Signed-in web clients per user, and form posts with (or without) the CSRF token."""
+
+    def __init__(self, signed_in: Callable[[Any], FlaskClient]) -> None:
+        self._signed_in = signed_in
+        self._clients: dict[int, FlaskClient] = {}
+
+    def client(self, user: Any) -> FlaskClient:
+        if user.id not in self._clients:
+            self._clients[user.id] = self._signed_in(user)
+        return self._clients[user.id]
+
+    def get(self, user: Any, path: str):
+        return self.client(user).get(path)
+
+    def token(self, user: Any) -> str:
+        return csrf_from(self.get(user, "/").text)
+
+    def post(self, user: Any, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True):
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = self.token(user)
+        return self.client(user).post(path, data=data)
+
+
+@pytest.fixture
+def web(signed_in) -> Web:
+    return Web(signed_in)

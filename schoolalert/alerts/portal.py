@@ -1,0 +1,76 @@
+"""The staff portal: live alerts of one's school, an alert with its images, and answering.
+
+Whatever hides an alert from a staff member — not targeted, not participating, statement not
+accepted, expired, closed, unknown — the page and its images answer the same 404 (PRODUCT I1).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from schoolalert.alerts import access, responses
+from schoolalert.alerts.forms import IMAGE_KIND_LABELS, ResponseForm, place_error
+from schoolalert.alerts.responses import TIP_FIELDS
+from schoolalert.alerts.web import briefing_url, image_response, signed_in_user
+from schoolalert.consent.services import has_accepted_current_statement
+from schoolalert.errors import InvalidInput
+from schoolalert.transaction import commit, rollback
+
+bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
+
+
+@bp.get("")
+def alerts() -> str:
+    user = signed_in_user()
+    may_see = access.staff_may_see_alerts(user)
+    return render_template(
+        "portal/alerts.html",
+        alerts=access.staff_alerts(user),
+        may_see=may_see,
+        briefing_needed=not may_see and not has_accepted_current_statement(user),
+        briefing_url=briefing_url(url_for(".alerts")),
+    )
+
+
+@bp.get("/alerts/<int:alert_id>")
+def alert(alert_id: int) -> tuple[str, int]:
+    return _alert_page(alert_id, ResponseForm())
+
+
+@bp.get("/alerts/<int:alert_id>/images/<int:image_id>")
+def image(alert_id: int, image_id: int) -> Response:
+    view = access.view_image(signed_in_user(), alert_id, image_id)
+    commit()
+    return image_response(view)
+
+
+@bp.post("/alerts/<int:alert_id>/response")
+def respond(alert_id: int) -> Response | tuple[str, int]:
+    form = ResponseForm()
+    tip = {name: request.form.get(name, "") for name in TIP_FIELDS}
+    try:
+        responses.respond(signed_in_user(), alert_id, form.kind.data or "", tip)
+    except InvalidInput as error:
+        rollback()
+        place_error(form, error)
+        return _alert_page(alert_id, form, 422)
+    commit()
+    flash(_("Thank you, your answer has reached the police."), "success")
+    return redirect(url_for(".alert", alert_id=alert_id))
+
+
+def _alert_page(alert_id: int, form: ResponseForm, status: int = 200) -> tuple[str, int]:
+    user = signed_in_user()
+    alert = access.staff_alert(user, alert_id)
+    page = render_template(
+        "portal/alert.html",
+        alert=alert,
+        description=access.description(alert),
+        images=[image for image in alert.images if image.blob_name],
+        kind_labels=IMAGE_KIND_LABELS,
+        mine=responses.own_response(user, alert.id),
+        form=form,
+    )
+    return page, status
