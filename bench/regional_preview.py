@@ -1,8 +1,7 @@
 """Benchmark: the targeting preview over the whole national registry, with regional selectors.
 
 Imports the DUO national file (``../shared/data/duo/po_addresses_2013.csv``) into a fresh
-SQLite instance — or the PostgreSQL server named by ``SCHOOLALERT_BENCH_DATABASE_URL``, in a
-database of its own that is dropped afterwards — and times ``POST /api/v1/targeting/preview``
+SQLite instance, lets every board take part, and times ``POST /api/v1/targeting/preview``
 end to end (authentication, parsing, one query, JSON) for a targeting that uses all five
 regional selectors, against the core's ``{"all": true}`` over the same registry as baseline.
 
@@ -12,19 +11,18 @@ Run: ``.venv/bin/python -m bench.regional_preview``. Prints one line:
 
 from __future__ import annotations
 
-import base64
-import os
 import statistics
-import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-NATIONAL_FILE = ROOT.parent / "shared" / "data" / "duo" / "po_addresses_2013.csv"
+from bench.common import NATIONAL_FILE, instance, report
+from bench.population import participate_everywhere
+from schoolalert.accounts import tokens
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
+from schoolalert.extensions import db
+from schoolalert.schools.importer import import_locations
+from schoolalert.transaction import commit
+
 ROUNDS = 15
 
 TARGETING = {
@@ -36,27 +34,6 @@ TARGETING = {
 }
 
 
-@contextmanager
-def database_url() -> Iterator[str]:
-    server = os.environ.get("SCHOOLALERT_BENCH_DATABASE_URL")
-    if not server:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.db'}"
-        return
-    from sqlalchemy import create_engine, make_url, text
-
-    name = f"schoolalert_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def timed(client, headers, targeting) -> tuple[float, int]:
     started = time.perf_counter()
     response = client.post(
@@ -64,39 +41,21 @@ def timed(client, headers, targeting) -> tuple[float, int]:
     )
     elapsed = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
-        raise SystemExit(f"preview failed: {response.status_code} {response.get_json()}")
+        raise RuntimeError(f"preview failed: {response.status_code} {response.get_json()}")
     return elapsed, response.get_json()["count"]
 
 
 def main() -> None:
     if not NATIONAL_FILE.exists():
-        print(f"BENCH regional_preview skipped: {NATIONAL_FILE} is absent")
+        print(f"BENCH regional_preview skipped: {NATIONAL_FILE} is absent", flush=True)
         return
-    from schoolalert import create_app
-    from schoolalert.accounts import tokens
-    from schoolalert.accounts.models import User
-    from schoolalert.accounts.roles import Role
-    from schoolalert.commands import upgrade_database
-    from schoolalert.extensions import db
-    from schoolalert.schools.importer import import_locations
-    from schoolalert.transaction import commit
-
-    with tempfile.TemporaryDirectory() as instance, database_url() as url:
-        app = create_app(
-            {
-                "INSTANCE_PATH": instance,
-                "DATABASE_URL": url,
-                "SECRET_KEY": "bench-secret-key-that-is-long-enough-for-the-checks",
-                "MASTER_KEY": base64.b64encode(bytes(range(32))).decode(),
-                "REDIS_URL": None,
-                "PLUGINS_ENABLED": ["regional"],
-                "RATELIMIT_ENABLED": False,
-            }
-        )
+    settings = {"PLUGINS_ENABLED": ["regional"], "RATELIMIT_ENABLED": False}
+    with instance(postgres=False, redis=False, **settings) as app:
         with app.app_context():
-            upgrade_database()
             import_locations(db.session, NATIONAL_FILE.read_bytes(), NATIONAL_FILE.name)
-            user = User(email="bench@example.org", name="Bench", role=Role.INVESTIGATOR)
+            commit()
+            participate_everywhere()
+            user = User(email="bench@politie.example", name="Bench", role=Role.INVESTIGATOR)
             db.session.add(user)
             db.session.flush()
             token, _expires = tokens.issue_session_token(user)
@@ -111,16 +70,15 @@ def main() -> None:
             regional.append(elapsed)
             elapsed, total = timed(client, headers, {"all": True})
             everything.append(elapsed)
-        with app.app_context():
-            backend = db.engine.dialect.name
-            db.engine.dispose()
     median, baseline = statistics.median(regional), statistics.median(everything)
-    print(
-        f"BENCH regional_preview {median:.1f}ms ratio={median / baseline:.2f} "
-        f"baseline=core {{all: true}} preview {baseline:.1f}ms "
-        f"({backend}, {reached} of {total} schools reached, median of {ROUNDS})"
+    report(
+        "regional_preview",
+        f"{median:.1f}ms",
+        median / baseline,
+        f"core {{all: true}} preview {baseline:.1f}ms over the same registry; figure: all five "
+        f"regional selectors, {reached} of {total} schools reached, SQLite, median of {ROUNDS}",
     )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import smtplib
 import uuid
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from types import TracebackType
@@ -19,16 +21,16 @@ from flask import current_app
 from schoolalert.database import utcnow
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
+def build_message(to: str, subject: str, body: str) -> Message:
+    """A plain-text UTF-8 message (the lightweight compat32 model: fan-out builds thousands)."""
     config = current_app.config
-    message = EmailMessage()
+    message = MIMEText(body, "plain", "utf-8")
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = Header(subject, "utf-8").encode()
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="schoolalert.invalid")
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body)
     return message
 
 
@@ -54,7 +56,7 @@ class Mailer:
         """Deliver one message; raises when the server refuses (the outbox retries)."""
         message = build_message(to, subject, body)
         if self.smtp is not None:
-            self.smtp.send_message(message)
+            self.smtp.sendmail(self.config["MAIL_SENDER"], [to], message.as_bytes())
         else:
             write_to_directory(message, Path(self.config["MAIL_DIRECTORY"]))
 
@@ -76,11 +78,11 @@ def send_mail(to: str, subject: str, body: str) -> None:
         mailer.send(to, subject, body)
 
 
-def write_to_directory(message: EmailMessage, directory: Path) -> Path:
+def write_to_directory(message: Message, directory: Path) -> Path:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
     path = directory / name
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(bytes(message))
+        handle.write(message.as_bytes())
     return path

@@ -67,17 +67,19 @@ def deliver(ids: Sequence[int]) -> None:
     """Outbox task: send each notification of the batch that has not gone out yet."""
     with Mailer() as mailer:
         for notification_id in ids:
-            notification = db.session.get(
-                Notification,
-                notification_id,
-                with_for_update={"skip_locked": True},
-                populate_existing=True,
-            )
-            if notification is None or notification.sent_at or notification.skipped_at:
+            # Locked for the send: a second worker on the same batch skips it, then sees it sent.
+            row = db.session.execute(
+                select(Notification, User)
+                .join(User, User.id == Notification.user_id)
+                .where(Notification.id == notification_id)
+                .with_for_update(of=Notification, skip_locked=True)
+                .execution_options(populate_existing=True)
+            ).one_or_none()
+            if row is None or row.Notification.sent_at or row.Notification.skipped_at:
                 db.session.rollback()
                 continue
-            user = db.session.get(User, notification.user_id)
-            if user is None or not user.active:
+            notification, user = row
+            if not user.active:
                 notification.skipped_at = utcnow()
             else:
                 subject, body = render(notification, user)
