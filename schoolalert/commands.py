@@ -84,7 +84,7 @@ def plugins_disable(name: str) -> None:
 def _switch_plugin(name: str, *, enabled: bool) -> None:
     manager = current_app.extensions["schoolalert.plugins"]
     try:
-        plugin_services.set_enabled(manager, name, enabled, actor_id=None)
+        plugin_services.set_enabled(manager, name, enabled, actor=None)
     except PluginError as error:
         raise click.ClickException(str(error)) from None
     commit()

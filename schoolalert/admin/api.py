@@ -45,7 +45,7 @@ def _switch(name: str, *, enabled: bool) -> Response:
     if name not in plugins.installed:
         raise ApiError(404, "not_found", f"no plugin named {name!r} is installed")
     try:
-        status = services.set_enabled(plugins, name, enabled, actor_id=current_user.id)
+        status = services.set_enabled(plugins, name, enabled, actor=current_user)
     except services.PluginStateLocked as error:
         raise ApiError(409, "conflict", str(error)) from None
     except PluginError as error:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
 from schoolalert.admin.models import PluginState
+from schoolalert.audit import services as audit
 from schoolalert.database import utcnow
+from schoolalert.errors import PermissionDenied
 from schoolalert.extensions import db
 from schoolalert.plugins import PluginError, PluginManager
 
@@ -48,18 +52,26 @@ def list_plugins(manager: PluginManager) -> list[PluginStatus]:
 
 
 def set_enabled(
-    manager: PluginManager, name: str, enabled: bool, *, actor_id: int | None
+    manager: PluginManager, name: str, enabled: bool, *, actor: User | None
 ) -> PluginStatus:
-    """Switch a plugin; effective for every process at its next request or job."""
+    """Switch a plugin; effective for every process at its next request or job.
+
+    ``actor`` None is the operator at the command line (or the demo loader)."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise PermissionDenied("only administrators switch plugins")
     if name not in manager.installed:
         raise PluginError(f"no plugin named {name!r} is installed")
     if manager.forced_enabled is not None:
         raise PluginStateLocked("the plugin state is fixed by SCHOOLALERT_PLUGINS_ENABLED")
     state = _state(name)
+    changed = state.enabled != enabled
     state.enabled = enabled
     state.updated_at = utcnow()
-    state.updated_by_id = actor_id
+    state.updated_by_id = actor.id if actor else None
     db.session.flush()
+    if changed:
+        audit.record("plugin.enabled" if enabled else "plugin.disabled", actor=actor,
+                     object_type="plugin", object_id=name)
     manager.forget_enabled_state()
     return next(status for status in list_plugins(manager) if status.name == name)
 

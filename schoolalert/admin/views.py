@@ -25,7 +25,7 @@ def toggle_plugin(name: str, action: str) -> Response:
     if name not in manager.installed:
         abort(404)
     try:
-        services.set_enabled(manager, name, action == "enable", actor_id=current_user.id)
+        services.set_enabled(manager, name, action == "enable", actor=current_user)
     except services.PluginStateLocked:
         flash(_("The plugin state is fixed by the server configuration."), "error")
         return redirect(url_for(".plugins"))

@@ -172,7 +172,7 @@ def enable_regional() -> str:
     if manager.is_enabled("regional"):
         return "enabled"
     try:
-        plugin_services.set_enabled(manager, "regional", True, actor_id=None)
+        plugin_services.set_enabled(manager, "regional", True, actor=None)
     except plugin_services.PluginStateLocked:
         return "disabled (fixed by SCHOOLALERT_PLUGINS_ENABLED)"
     return "enabled"

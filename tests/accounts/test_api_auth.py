@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from schoolalert.accounts.models import ApiToken, TokenKind
@@ -165,3 +166,13 @@ def test_users_create_from_the_command_line(app, runner):
     )
     assert again.exit_code == 1
     assert "exists" in again.output
+
+
+@pytest.mark.parametrize(
+    "role", ["admin", "investigator", "prosecutor", "board_admin", "school_staff", "support_worker"]
+)
+def test_every_role_obtains_a_token_with_password_and_code(app, client, make_user, role):
+    user = make_user(role)
+    response = get_token(client, app, user)
+    assert response.status_code == 200
+    assert response.json["token"].startswith("sa_")

@@ -25,7 +25,7 @@ def entry_point(name: str, target: str) -> EntryPoint:
 
 def enable(app, name="example", enabled=True):
     with app.app_context():
-        services.set_enabled(app.extensions["schoolalert.plugins"], name, enabled, actor_id=None)
+        services.set_enabled(app.extensions["schoolalert.plugins"], name, enabled, actor=None)
         commit()
 
 
@@ -116,7 +116,7 @@ def publish_event_and_maybe_disable(app, *, disable_before_commit: bool) -> None
     with app.app_context():
         plugins.track_event(AlertPublished(alert_id=7, expires_at=utcnow(), school_count=1))
         if disable_before_commit:  # switched off after the job was queued, before it ran
-            services.set_enabled(plugins, "example", False, actor_id=None)
+            services.set_enabled(plugins, "example", False, actor=None)
         commit()
 
 
@@ -166,7 +166,7 @@ def test_plugins_enabled_setting_overrides_and_locks_the_state(app_config, runne
         assert app.extensions["schoolalert.plugins"].is_enabled("example")
         with pytest.raises(services.PluginStateLocked):
             services.set_enabled(
-                app.extensions["schoolalert.plugins"], "example", False, actor_id=None
+                app.extensions["schoolalert.plugins"], "example", False, actor=None
             )
     result = app.test_cli_runner().invoke(args=["plugins", "list"])
     assert "enabled" in result.output

@@ -29,7 +29,7 @@ def recorded(app):
     from schoolalert.admin import services
 
     with app.app_context():
-        services.set_enabled(app.extensions["schoolalert.plugins"], "example", True, actor_id=None)
+        services.set_enabled(app.extensions["schoolalert.plugins"], "example", True, actor=None)
         commit()
 
     def count() -> int:

@@ -39,9 +39,7 @@ PLACES = {
 
 def enable(app: Flask, enabled: bool = True) -> None:
     with app.app_context():
-        services.set_enabled(
-            app.extensions["schoolalert.plugins"], "regional", enabled, actor_id=None
-        )
+        services.set_enabled(app.extensions["schoolalert.plugins"], "regional", enabled, actor=None)
         commit()
 
 
