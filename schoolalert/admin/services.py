@@ -70,8 +70,12 @@ def set_enabled(
     state.updated_by_id = actor.id if actor else None
     db.session.flush()
     if changed:
-        audit.record("plugin.enabled" if enabled else "plugin.disabled", actor=actor,
-                     object_type="plugin", object_id=name)
+        audit.record(
+            "plugin.enabled" if enabled else "plugin.disabled",
+            actor=actor,
+            object_type="plugin",
+            object_id=name,
+        )
     manager.forget_enabled_state()
     return next(status for status in list_plugins(manager) if status.name == name)
 

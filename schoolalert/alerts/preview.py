@@ -16,10 +16,16 @@ from sqlalchemy import select
 
 from schoolalert.alerts.maps import school_map
 from schoolalert.alerts.models import Alert, AlertRecipient, AlertStatus
-from schoolalert.alerts.targeting import PreviewSchool, parse_targeting, preview
+from schoolalert.alerts.targeting import (
+    PreviewSchool,
+    load_preview,
+    parse_targeting,
+    preview,
+    preview_select,
+)
 from schoolalert.extensions import db
 from schoolalert.schools.geography import MunicipalityRef, reference_geography
-from schoolalert.schools.models import Municipality, School
+from schoolalert.schools.models import School
 
 LIST_LIMIT = 500  # rows listed on the page; the count and the map always cover all
 
@@ -60,21 +66,11 @@ def alert_preview(alert: Alert) -> TargetingPreview:
 
 
 def frozen_recipients(alert_id: int) -> list[PreviewSchool]:
-    rows = db.session.execute(
-        select(
-            School.code,
-            School.name,
-            Municipality.name,
-            School.police_unit_code,
-            School.latitude,
-            School.longitude,
-        )
+    return load_preview(
+        preview_select()
         .join(AlertRecipient, AlertRecipient.school_id == School.id)
-        .join(Municipality, Municipality.code == School.municipality_code)
         .where(AlertRecipient.alert_id == alert_id)
-        .order_by(School.police_unit_code, Municipality.name, School.name)
     )
-    return [PreviewSchool(*row) for row in rows]
 
 
 def build(schools: list[PreviewSchool], *, frozen: bool = False) -> TargetingPreview:

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from schoolalert.consent.services import participating_clause
 from schoolalert.errors import InvalidInput
@@ -110,7 +110,12 @@ def resolve_school_ids(parsed: dict[str, Any]) -> list[int]:
 
 def preview(parsed: dict[str, Any]) -> list[PreviewSchool]:
     """The locations the targeting reaches now, with what the preview lists and maps."""
-    rows = db.session.execute(
+    return load_preview(preview_select().where(targeting_clause(parsed)))
+
+
+def preview_select() -> Select[Any]:
+    """Locations with what a preview shows, in the order it lists them."""
+    return (
         select(
             School.code,
             School.name,
@@ -120,10 +125,12 @@ def preview(parsed: dict[str, Any]) -> list[PreviewSchool]:
             School.longitude,
         )
         .join(Municipality, Municipality.code == School.municipality_code)
-        .where(targeting_clause(parsed))
         .order_by(School.police_unit_code, Municipality.name, School.name)
     )
-    return [PreviewSchool(*row) for row in rows]
+
+
+def load_preview(query: Select[Any]) -> list[PreviewSchool]:
+    return [PreviewSchool(*row) for row in db.session.execute(query)]
 
 
 def parse_codes(key: str, value: Any) -> list[str]:

@@ -76,10 +76,10 @@ def record(
     return entry
 
 
-def entry_hash(entry: AuditEvent) -> str:
-    content = {
+def _fields(entry: AuditEvent) -> dict[str, Any]:
+    """What an entry says, besides when and how it is chained."""
+    return {
         "sequence": entry.sequence,
-        "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
         "actor_id": entry.actor_id,
         "actor_role": entry.actor_role,
         "action": entry.action,
@@ -89,6 +89,12 @@ def entry_hash(entry: AuditEvent) -> str:
         "client_address": entry.client_address,
         "request_id": entry.request_id,
         "details": entry.details or {},
+    }
+
+
+def entry_hash(entry: AuditEvent) -> str:
+    content = _fields(entry) | {
+        "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
         "previous_hash": entry.previous_hash,
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -161,20 +167,7 @@ def _filtered(query: Select[Any], filters: AuditFilter) -> Select[Any]:
 
 
 def as_json(entry: AuditEvent) -> dict[str, Any]:
-    return {
-        "sequence": entry.sequence,
-        "occurred_at": iso(entry.occurred_at),
-        "actor_id": entry.actor_id,
-        "actor_role": entry.actor_role,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "alert_id": entry.alert_id,
-        "client_address": entry.client_address,
-        "request_id": entry.request_id,
-        "details": entry.details,
-        "hash": entry.hash,
-    }
+    return _fields(entry) | {"occurred_at": iso(entry.occurred_at), "hash": entry.hash}
 
 
 def _command_request_id() -> str:
