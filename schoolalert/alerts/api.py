@@ -9,12 +9,12 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as HttpResponse
 
-from schoolalert.accounts.models import User
 from schoolalert.alerts import access, closing, drafting, responses, review, targeting
 from schoolalert.alerts.common import police_alert
 from schoolalert.alerts.dashboard import police_alerts
 from schoolalert.alerts.images import ImageRejected
 from schoolalert.alerts.models import Alert
+from schoolalert.alerts.web import image_response, signed_in_user
 from schoolalert.api import document, iso, json_body
 from schoolalert.extensions import limiter
 from schoolalert.transaction import commit
@@ -22,13 +22,6 @@ from schoolalert.web.errors import ApiError
 
 bp = Blueprint("alerts", __name__)
 
-IMAGE_HEADERS = {
-    "Cache-Control": "no-store, max-age=0",
-    "Pragma": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Disposition": 'inline; filename="schoolalert.jpg"',
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
 TARGETING_SCHEMA = {
     "type": "object",
     "description": "all (true), schools (codes), exclude (codes), and plugin selectors",
@@ -101,16 +94,6 @@ def alert_json(alert: Alert, *, detail: bool = True) -> dict[str, Any]:
     return data
 
 
-def _image_response(view: access.ImageView) -> HttpResponse:
-    response = HttpResponse(view.content, mimetype="image/jpeg", headers=IMAGE_HEADERS)
-    response.headers["X-View-ID"] = view.view_id
-    return response
-
-
-def _user() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
 # -- investigator and prosecutor --------------------------------------------------------------
 
 
@@ -118,7 +101,7 @@ def _user() -> User:
 @document(summary="Alerts visible to the caller (investigator, prosecutor)", tags=["alerts"])
 def list_alerts() -> HttpResponse:
     return jsonify(
-        {"alerts": [alert_json(alert, detail=False) for alert in police_alerts(_user())]}
+        {"alerts": [alert_json(alert, detail=False) for alert in police_alerts(signed_in_user())]}
     )
 
 
@@ -130,7 +113,7 @@ def list_alerts() -> HttpResponse:
     responses={201: "the draft", **DRAFT_ERRORS},
 )
 def create_alert() -> tuple[HttpResponse, int]:
-    alert = drafting.create_draft(_user(), drafting.parse_draft(json_body()))
+    alert = drafting.create_draft(signed_in_user(), drafting.parse_draft(json_body()))
     commit()
     return jsonify(alert_json(alert)), 201
 
@@ -143,7 +126,7 @@ def create_alert() -> tuple[HttpResponse, int]:
     responses={200: "the draft", 409: "not a draft", **DRAFT_ERRORS},
 )
 def update_alert(alert_id: int) -> HttpResponse:
-    alert = drafting.update_draft(_user(), alert_id, drafting.parse_draft(json_body()))
+    alert = drafting.update_draft(signed_in_user(), alert_id, drafting.parse_draft(json_body()))
     commit()
     return jsonify(alert_json(alert))
 
@@ -155,7 +138,7 @@ def update_alert(alert_id: int) -> HttpResponse:
     responses={200: "the alert", 404: "unknown or not visible"},
 )
 def get_alert(alert_id: int) -> HttpResponse:
-    return jsonify(alert_json(police_alert(_user(), alert_id)))
+    return jsonify(alert_json(police_alert(signed_in_user(), alert_id)))
 
 
 @bp.post("/alerts/<int:alert_id>/images")
@@ -191,7 +174,7 @@ def upload_image(alert_id: int) -> tuple[HttpResponse, int]:
         raise ApiError(422, "unprocessable", "send the image in the multipart field 'file'")
     try:
         image = drafting.add_image(
-            _user(),
+            signed_in_user(),
             alert_id,
             upload.stream,
             kind=request.form.get("kind", ""),
@@ -206,7 +189,7 @@ def upload_image(alert_id: int) -> tuple[HttpResponse, int]:
 @bp.delete("/alerts/<int:alert_id>/images/<int:image_id>")
 @document(summary="Remove an image from a draft", tags=["alerts"], responses={204: "removed"})
 def delete_image(alert_id: int, image_id: int) -> tuple[str, int]:
-    drafting.remove_image(_user(), alert_id, image_id)
+    drafting.remove_image(signed_in_user(), alert_id, image_id)
     commit()
     return "", 204
 
@@ -218,9 +201,9 @@ def delete_image(alert_id: int, image_id: int) -> tuple[str, int]:
     responses={200: "image/jpeg", 404: "unknown, or destroyed"},
 )
 def police_image(alert_id: int, image_id: int) -> HttpResponse:
-    view = access.view_image(_user(), alert_id, image_id)
+    view = access.view_image(signed_in_user(), alert_id, image_id)
     commit()
-    return _image_response(view)
+    return image_response(view)
 
 
 @bp.post("/alerts/<int:alert_id>/submit")
@@ -230,7 +213,7 @@ def police_image(alert_id: int, image_id: int) -> HttpResponse:
     responses={200: "the alert", 409: "not a draft", 422: "no images or no schools"},
 )
 def submit_alert(alert_id: int) -> HttpResponse:
-    alert = drafting.submit(_user(), alert_id)
+    alert = drafting.submit(signed_in_user(), alert_id)
     commit()
     return jsonify(alert_json(alert))
 
@@ -244,7 +227,7 @@ def submit_alert(alert_id: int) -> HttpResponse:
 )
 def approve_alert(alert_id: int) -> HttpResponse:
     body = json_body() if request.content_length else {}
-    alert = review.approve(_user(), alert_id, body.get("duration_days"))
+    alert = review.approve(signed_in_user(), alert_id, body.get("duration_days"))
     commit()
     return jsonify(alert_json(alert))
 
@@ -261,7 +244,7 @@ def approve_alert(alert_id: int) -> HttpResponse:
     responses={200: "back to draft", 409: "not submitted"},
 )
 def reject_alert(alert_id: int) -> HttpResponse:
-    alert = review.reject(_user(), alert_id, str(json_body().get("reason") or ""))
+    alert = review.reject(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
     commit()
     return jsonify(alert_json(alert))
 
@@ -278,7 +261,7 @@ def reject_alert(alert_id: int) -> HttpResponse:
     responses={200: "the purge record", 409: "already closed"},
 )
 def close_alert(alert_id: int) -> HttpResponse:
-    record = closing.close(_user(), alert_id, str(json_body().get("reason") or ""))
+    record = closing.close(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
     commit()
     return jsonify(closing.purge_record_json(record))
 
@@ -286,7 +269,7 @@ def close_alert(alert_id: int) -> HttpResponse:
 @bp.get("/alerts/<int:alert_id>/responses")
 @document(summary="Responses with their tips (investigator)", tags=["alerts"])
 def list_responses(alert_id: int) -> HttpResponse:
-    views = responses.responses_for_investigator(_user(), alert_id)
+    views = responses.responses_for_investigator(signed_in_user(), alert_id)
     commit()  # the consultation is audited
     return jsonify({"responses": [view.as_json() for view in views]})
 
@@ -298,7 +281,7 @@ def list_responses(alert_id: int) -> HttpResponse:
     responses={200: "what was destroyed, when, by whom, verified", 404: "not closed"},
 )
 def get_purge_record(alert_id: int) -> HttpResponse:
-    return jsonify(closing.purge_record_json(closing.purge_record(_user(), alert_id)))
+    return jsonify(closing.purge_record_json(closing.purge_record(signed_in_user(), alert_id)))
 
 
 @bp.post("/targeting/preview")
@@ -315,94 +298,3 @@ def get_purge_record(alert_id: int) -> HttpResponse:
 def preview_targeting() -> HttpResponse:
     schools = targeting.preview(targeting.parse_targeting(json_body().get("targeting")))
     return jsonify({"count": len(schools), "schools": [school.as_json() for school in schools]})
-
-
-# -- school staff ----------------------------------------------------------------------------------
-
-
-def staff_alert_json(alert: Alert, user: User) -> dict[str, Any]:
-    mine = responses.own_response(user, alert.id)
-    return {
-        "id": alert.id,
-        "published_at": iso(alert.approved_at),
-        "expires_at": iso(alert.expires_at),
-        "age_estimate": alert.age_estimate,
-        "description": access.description(alert),
-        "images": [
-            {
-                "id": image.id,
-                "kind": image.kind.value,
-                "url": url_for(".staff_image", alert_id=alert.id, image_id=image.id),
-            }
-            for image in alert.images
-            if image.blob_name
-        ],
-        "my_response": mine.kind.value if mine else None,
-    }
-
-
-@bp.get("/me/alerts")
-@document(summary="Live alerts for my school (school staff)", tags=["portal"])
-def my_alerts() -> HttpResponse:
-    user = _user()
-    return jsonify(
-        {
-            "alerts": [
-                {
-                    "id": alert.id,
-                    "published_at": iso(alert.approved_at),
-                    "expires_at": iso(alert.expires_at),
-                }
-                for alert in access.staff_alerts(user)
-            ],
-            "agreement_required": not access.staff_may_see_alerts(user),
-        }
-    )
-
-
-@bp.get("/me/alerts/<int:alert_id>")
-@document(
-    summary="Description and image links of a live alert (school staff)",
-    tags=["portal"],
-    responses={200: "the alert", 404: "unknown or not visible"},
-)
-def my_alert(alert_id: int) -> HttpResponse:
-    user = _user()
-    return jsonify(staff_alert_json(access.staff_alert(user, alert_id), user))
-
-
-@bp.get("/me/alerts/<int:alert_id>/images/<int:image_id>")
-@document(
-    summary="The image, watermarked for this view (school staff)",
-    tags=["portal"],
-    responses={200: "image/jpeg", 404: "unknown or not visible"},
-)
-def staff_image(alert_id: int, image_id: int) -> HttpResponse:
-    view = access.view_image(_user(), alert_id, image_id)
-    commit()
-    return _image_response(view)
-
-
-@bp.post("/me/alerts/<int:alert_id>/response")
-@document(
-    summary="Answer: recognised (with an optional tip) or not_recognised (school staff)",
-    tags=["portal"],
-    request_body={
-        "type": "object",
-        "required": ["kind"],
-        "properties": {
-            "kind": {"enum": ["recognised", "not_recognised"]},
-            "message": {"type": "string"},
-            "child_name": {"type": "string"},
-            "class_name": {"type": "string"},
-            "phone": {"type": "string"},
-        },
-    },
-    responses={201: "recorded", 404: "unknown or not visible", 422: "bad answer"},
-)
-def my_response(alert_id: int) -> tuple[HttpResponse, int]:
-    body = json_body()
-    kind = str(body.pop("kind", ""))
-    response = responses.respond(_user(), alert_id, kind, body)
-    commit()
-    return jsonify({"id": response.id, "kind": response.kind.value}), 201

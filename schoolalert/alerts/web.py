@@ -8,7 +8,14 @@ from werkzeug.wrappers import Response
 
 from schoolalert.accounts.models import User
 from schoolalert.alerts.access import ImageView
-from schoolalert.alerts.api import IMAGE_HEADERS
+
+IMAGE_HEADERS = {
+    "Cache-Control": "no-store, max-age=0",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Disposition": 'inline; filename="schoolalert.jpg"',
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 
 def signed_in_user() -> User:

@@ -8,13 +8,22 @@ from werkzeug.wrappers import Response
 from schoolalert.accounts.api import bp as accounts_api
 from schoolalert.admin.api import bp as plugins_api
 from schoolalert.alerts.api import bp as alerts_api
+from schoolalert.alerts.portal_api import bp as portal_api
 from schoolalert.api.openapi import build_document, document
 from schoolalert.audit.api import bp as audit_api
 from schoolalert.consent.api import bp as consent_api
 from schoolalert.schools.api import bp as schools_api
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for child in (accounts_api, alerts_api, plugins_api, audit_api, consent_api, schools_api):
+for child in (
+    accounts_api,
+    alerts_api,
+    portal_api,
+    plugins_api,
+    audit_api,
+    consent_api,
+    schools_api,
+):
     bp.register_blueprint(child)
 
 

@@ -1,0 +1,105 @@
+"""The staff side of the alert API: live alerts of my school, images, responses (PRODUCT I1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, url_for
+from werkzeug.wrappers import Response as HttpResponse
+
+from schoolalert.accounts.models import User
+from schoolalert.alerts import access, responses
+from schoolalert.alerts.models import Alert
+from schoolalert.alerts.web import image_response, signed_in_user
+from schoolalert.api import document, iso, json_body
+from schoolalert.transaction import commit
+
+bp = Blueprint("portal", __name__, url_prefix="/me")
+
+
+def staff_alert_json(alert: Alert, user: User) -> dict[str, Any]:
+    mine = responses.own_response(user, alert.id)
+    return {
+        "id": alert.id,
+        "published_at": iso(alert.approved_at),
+        "expires_at": iso(alert.expires_at),
+        "age_estimate": alert.age_estimate,
+        "description": access.description(alert),
+        "images": [
+            {
+                "id": image.id,
+                "kind": image.kind.value,
+                "url": url_for(".staff_image", alert_id=alert.id, image_id=image.id),
+            }
+            for image in alert.images
+            if image.blob_name
+        ],
+        "my_response": mine.kind.value if mine else None,
+    }
+
+
+@bp.get("/alerts")
+@document(summary="Live alerts for my school (school staff)", tags=["portal"])
+def my_alerts() -> HttpResponse:
+    user = signed_in_user()
+    return jsonify(
+        {
+            "alerts": [
+                {
+                    "id": alert.id,
+                    "published_at": iso(alert.approved_at),
+                    "expires_at": iso(alert.expires_at),
+                }
+                for alert in access.staff_alerts(user)
+            ],
+            "agreement_required": not access.staff_may_see_alerts(user),
+        }
+    )
+
+
+@bp.get("/alerts/<int:alert_id>")
+@document(
+    summary="Description and image links of a live alert (school staff)",
+    tags=["portal"],
+    responses={200: "the alert", 404: "unknown or not visible"},
+)
+def my_alert(alert_id: int) -> HttpResponse:
+    user = signed_in_user()
+    return jsonify(staff_alert_json(access.staff_alert(user, alert_id), user))
+
+
+@bp.get("/alerts/<int:alert_id>/images/<int:image_id>")
+@document(
+    summary="The image, watermarked for this view (school staff)",
+    tags=["portal"],
+    responses={200: "image/jpeg", 404: "unknown or not visible"},
+)
+def staff_image(alert_id: int, image_id: int) -> HttpResponse:
+    view = access.view_image(signed_in_user(), alert_id, image_id)
+    commit()
+    return image_response(view)
+
+
+@bp.post("/alerts/<int:alert_id>/response")
+@document(
+    summary="Answer: recognised (with an optional tip) or not_recognised (school staff)",
+    tags=["portal"],
+    request_body={
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": {"enum": ["recognised", "not_recognised"]},
+            "message": {"type": "string"},
+            "child_name": {"type": "string"},
+            "class_name": {"type": "string"},
+            "phone": {"type": "string"},
+        },
+    },
+    responses={201: "recorded", 404: "unknown or not visible", 422: "bad answer"},
+)
+def my_response(alert_id: int) -> tuple[HttpResponse, int]:
+    body = json_body()
+    kind = str(body.pop("kind", ""))
+    response = responses.respond(signed_in_user(), alert_id, kind, body)
+    commit()
+    return jsonify({"id": response.id, "kind": response.kind.value}), 201
