@@ -14,7 +14,7 @@ from schoolalert.alerts import access, responses
 from schoolalert.alerts.forms import IMAGE_KIND_LABELS, ResponseForm, place_error
 from schoolalert.alerts.responses import TIP_FIELDS
 from schoolalert.alerts.web import briefing_url, image_response, signed_in_user
-from schoolalert.consent.services import has_accepted_current_statement
+from schoolalert.consent.services import briefing_required
 from schoolalert.errors import InvalidInput
 from schoolalert.transaction import commit, rollback
 
@@ -29,7 +29,7 @@ def alerts() -> str:
         "portal/alerts.html",
         alerts=access.staff_alerts(user),
         may_see=may_see,
-        briefing_needed=not may_see and not has_accepted_current_statement(user),
+        briefing_needed=briefing_required(user),
         briefing_url=briefing_url(url_for(".alerts")),
     )
 

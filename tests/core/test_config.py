@@ -109,3 +109,13 @@ def test_production_is_chosen_by_the_environment(instance, monkeypatch):
     monkeypatch.setenv("SCHOOLALERT_ENV", "production")
     with pytest.raises(ConfigurationError, match="refusing to start in production"):
         create_app()
+
+
+def test_commands_on_an_uninitialised_instance_say_to_run_init(instance):
+    from click.testing import CliRunner
+
+    from schoolalert.cli import main
+
+    result = CliRunner().invoke(main, ["plugins", "list"])
+    assert result.exit_code == 1
+    assert "run `schoolalert init` first" in result.output
