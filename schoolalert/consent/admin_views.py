@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -11,7 +11,8 @@ from schoolalert.audit import services as audit
 from schoolalert.consent import terms
 from schoolalert.consent.forms import TERMS_KIND_LABELS, TermsForm
 from schoolalert.consent.models import TermsKind
-from schoolalert.consent.register import PAGE_SIZE, csv_response, history, history_page
+from schoolalert.consent.register import csv_response, history
+from schoolalert.consent.views import register_page
 from schoolalert.errors import DomainError
 from schoolalert.transaction import commit, rollback
 
@@ -50,17 +51,7 @@ def terms_page() -> Response | tuple[str, int]:
 
 @bp.get("/consent")
 def register() -> str:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    changes, total = history_page(None, page)
-    return render_template(
-        "consent/register.html",
-        board=None,
-        changes=changes,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        total=total,
-        csv_url=url_for(".register_csv"),
-    )
+    return register_page(None, url_for(".register_csv"))
 
 
 @bp.get("/consent.csv")

@@ -108,6 +108,11 @@ def _apply(operation: Callable[[], object], message: str) -> None:
 @bp.get("/boards/<number>/register")
 def register(number: str) -> str:
     board = services.visible_board(current_user, number)
+    return register_page(board, url_for(".register_csv", number=board.number))
+
+
+def register_page(board: Board | None, csv_url: str) -> str:
+    """The consent register of one board, or of all boards (``board`` None), page by page."""
     page = max(1, request.args.get("page", 1, type=int) or 1)
     changes, total = history_page(board, page)
     return render_template(
@@ -117,7 +122,7 @@ def register(number: str) -> str:
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         total=total,
-        csv_url=url_for(".register_csv", number=board.number),
+        csv_url=csv_url,
     )
 
 
