@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_STALE_SECONDS": 15 * 60,
     "OUTBOX_MAX_ATTEMPTS": 8,
     "PERIODIC_INTERVAL_SECONDS": 60,
+    # Without workers (no Redis), run periodic tasks after a response, at most once per interval.
+    "PERIODIC_INLINE": True,
     "LANGUAGES": ("nl", "en"),
     # argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes).
     "PASSWORD_HASH_TIME_COST": 3,

@@ -39,7 +39,7 @@ class TaskSystem:
         self._last_inline_tick = 0.0
         self._tick_lock = threading.Lock()
         app.extensions["schoolalert.tasks"] = self
-        if isinstance(self.backend, InlineBackend) and app.config.get("PERIODIC_INLINE", True):
+        if isinstance(self.backend, InlineBackend) and app.config["PERIODIC_INLINE"]:
             app.after_request(self._tick_after_response)
 
     def dispatch(self, message_ids: list[int]) -> None:
