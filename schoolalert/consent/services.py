@@ -11,6 +11,7 @@ from typing import Literal
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
@@ -286,6 +287,12 @@ def _record(
 # -- staff agreements ---------------------------------------------------------------------------
 
 
+def find_agreement(user_id: int, statement_id: int) -> StaffAgreement | None:
+    return db.session.scalar(
+        select(StaffAgreement).filter_by(user_id=user_id, terms_version_id=statement_id)
+    )
+
+
 def accept_statement(user: User, terms_version: object) -> tuple[StaffAgreement, bool]:
     """Staff accept the current confidentiality statement (after reading the briefing).
 
@@ -295,16 +302,17 @@ def accept_statement(user: User, terms_version: object) -> tuple[StaffAgreement,
     if user.role != Role.SCHOOL_STAFF:
         raise PermissionDenied("only school staff accept the confidentiality statement")
     statement = terms.require_current(TermsKind.CONFIDENTIALITY, terms_version)
-    existing = db.session.scalar(
-        select(StaffAgreement).where(
-            StaffAgreement.user_id == user.id, StaffAgreement.terms_version_id == statement.id
-        )
-    )
+    existing = find_agreement(user.id, statement.id)
     if existing is not None:
         return existing, False
     agreement = StaffAgreement(user_id=user.id, terms_version_id=statement.id)
-    db.session.add(agreement)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(agreement)
+    except IntegrityError:  # the same acceptance from another tab, committed a moment earlier
+        return db.session.scalars(
+            select(StaffAgreement).filter_by(user_id=user.id, terms_version_id=statement.id)
+        ).one(), False
     audit.record(
         "agreement.accepted",
         actor=user,

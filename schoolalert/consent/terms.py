@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from schoolalert.accounts.models import User
@@ -77,8 +78,13 @@ def publish(
         requires_reacceptance=requires_reacceptance,
         published_by_id=actor.id if actor else None,
     )
-    db.session.add(version)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(version)
+    except IntegrityError:
+        raise Conflict(
+            "another version was published at the same moment: reload and try again"
+        ) from None
     audit.record(
         "terms.published",
         actor=actor,

@@ -300,3 +300,19 @@ def test_grant_lets_staff_qualify_and_withdrawal_stops_them_at_once(
     assert recipients() == {member.id}
     act(services.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
     assert recipients() == set()
+
+
+def test_accepting_twice_at_the_same_moment_is_one_acceptance(app, make_user, publish, monkeypatch):
+    version = publish("confidentiality")
+    member = make_user("school_staff")
+    with app.app_context():
+        user = db.session.get(User, member.id)
+        services.accept_statement(user, version)  # the other tab, committed a moment earlier
+        db.session.commit()
+        # This request looked before that commit and saw nothing yet.
+        monkeypatch.setattr(services, "find_agreement", lambda *_: None)
+        agreement, new = services.accept_statement(user, version)
+        db.session.commit()
+        assert new is False
+        assert agreement.user_id == member.id
+        assert len(db.session.scalars(select(StaffAgreement)).all()) == 1
