@@ -62,7 +62,7 @@ def generate_data_key() -> bytes:
 
 def master_key_id(master_key: bytes) -> bytes:
     """The 4-byte identifier of a master key, as written in front of the keys it wraps."""
-    return _derive(master_key, b"schoolalert master key id v1", KEY_ID_SIZE)
+    return derive_key(master_key, b"schoolalert master key id v1", KEY_ID_SIZE)
 
 
 def wrap_data_key(data_key: bytes, *, master_key: bytes, alert_id: Identifier) -> bytes:
@@ -135,10 +135,11 @@ def _token(value: Identifier) -> str:
 
 
 def _wrapping_cipher(master_key: bytes) -> AESGCM:
-    return AESGCM(_derive(master_key, b"schoolalert data key wrapping v1", KEY_SIZE))
+    return AESGCM(derive_key(master_key, b"schoolalert data key wrapping v1"))
 
 
-def _derive(master_key: bytes, info: bytes, length: int) -> bytes:
+def derive_key(master_key: bytes, info: bytes, length: int = KEY_SIZE) -> bytes:
+    """A key for one purpose, derived from the master key (HKDF-SHA256)."""
     _check_key(master_key, "master key")
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(master_key)
 
