@@ -38,7 +38,7 @@ MIGRATIONS = PACKAGE_ROOT / "migrations"
 # Imported so that every table is known to SQLAlchemy and Alembic.
 CORE_MODEL_MODULES = (
     "schoolalert.accounts.models",
-    "schoolalert.admin.models",
+    "schoolalert.plugin_admin.models",
     "schoolalert.alerts.models",
     "schoolalert.notifications.models",
     "schoolalert.audit.models",
@@ -149,15 +149,15 @@ def _translation_directories(plugin_manager: PluginManager) -> list[str]:
 def _register_core_blueprints(app: Flask) -> None:
     from schoolalert.accounts.admin_views import bp as admin_users
     from schoolalert.accounts.views import bp as accounts
-    from schoolalert.admin.views import bp as admin_views
-    from schoolalert.alerts.portal import bp as portal
     from schoolalert.alerts.views import bp as alerts
+    from schoolalert.alerts.views.staff import bp as portal
     from schoolalert.api.blueprint import bp as api
     from schoolalert.audit.views import bp as audit
     from schoolalert.consent.admin_views import bp as consent_admin
     from schoolalert.consent.views import bp as consent
     from schoolalert.health import bp as health
     from schoolalert.notifications.views import bp as notifications
+    from schoolalert.plugin_admin.views import bp as plugin_admin_views
     from schoolalert.schools.views import bp as schools
     from schoolalert.web.views import bp as web
 
@@ -166,7 +166,7 @@ def _register_core_blueprints(app: Flask) -> None:
         health,
         accounts,
         admin_users,
-        admin_views,
+        plugin_admin_views,
         audit,
         notifications,
         consent,

@@ -12,8 +12,8 @@ from alembic import command as alembic
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from schoolalert.admin import services as plugin_services
 from schoolalert.config import MASTER_KEY_FILE, SECRET_KEY_FILE
+from schoolalert.plugin_admin import services as plugin_services
 from schoolalert.plugins import PluginError
 from schoolalert.schools.commands import schools_group
 from schoolalert.transaction import commit

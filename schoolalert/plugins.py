@@ -109,7 +109,7 @@ class PluginManager:
             return self.forced_enabled
         if has_app_context() and hasattr(g, _ENABLED_CACHE):
             return getattr(g, _ENABLED_CACHE)
-        from schoolalert.admin.models import PluginState
+        from schoolalert.plugin_admin.models import PluginState
 
         rows = db.session.scalars(db.select(PluginState.name).where(PluginState.enabled))
         names = frozenset(rows) & self.installed.keys()

@@ -1,5 +1,5 @@
 """The plugin's settings, kept where the foundation keeps every plugin's settings
-(``PluginState.settings``, through :mod:`schoolalert.admin.services`)."""
+(``PluginState.settings``, through :mod:`schoolalert.plugin_admin.services`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 from flask import current_app
 
 from schoolalert.accounts.models import User
-from schoolalert.admin.services import plugin_settings, update_plugin_settings
 from schoolalert.audit import services as audit
+from schoolalert.plugin_admin.services import plugin_settings, update_plugin_settings
 
 NAME = "regional"
 DEFAULT_MAX_RADIUS_KM = 50

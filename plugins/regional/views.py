@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import IntegerField
@@ -18,6 +17,7 @@ from plugins.regional.settings import (
     change_settings,
     current_settings,
 )
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.transaction import commit
 
 blueprint = Blueprint("regional", __name__, template_folder="templates")
@@ -44,7 +44,7 @@ class SettingsForm(FlaskForm):
 def settings() -> Response | str:
     form = SettingsForm(data=current_settings().as_dict())
     if form.validate_on_submit():
-        change_settings(current_user, RegionalSettings(max_radius_km=form.max_radius_km.data))
+        change_settings(signed_in_user(), RegionalSettings(max_radius_km=form.max_radius_km.data))
         commit()
         flash(_("The settings of regional targeting are saved."), "success")
         return redirect(url_for(".settings"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts import services, tokens
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.forms import ROLE_LABELS, ConfirmForm, InviteForm, RoleForm
 from schoolalert.accounts.roles import Role
 from schoolalert.accounts.sessions import live_sessions
@@ -27,7 +27,7 @@ def users() -> str:
     return render_template(
         "accounts/admin_users.html",
         users=services.list_users(
-            current_user, role=Role(role_filter) if role_filter else None, query=query
+            signed_in_user(), role=Role(role_filter) if role_filter else None, query=query
         ),
         role_labels=ROLE_LABELS,
         role_filter=role_filter,
@@ -41,7 +41,7 @@ def invite() -> Response | str:
     if form.validate_on_submit():
         try:
             services.invite_user(
-                current_user,
+                signed_in_user(),
                 email=form.email.data or "",
                 name=form.name.data or "",
                 role=Role(form.role.data),
@@ -59,13 +59,13 @@ def invite() -> Response | str:
 
 @bp.get("/<int:user_id>")
 def user_detail(user_id: int) -> str:
-    user = services.get_user(current_user, user_id)
+    user = services.get_user(signed_in_user(), user_id)
     return render_template(
         "accounts/admin_user.html",
         user=user,
         role_labels=ROLE_LABELS,
         sessions=live_sessions(user),
-        tokens=tokens.live_tokens(current_user, user.id),
+        tokens=tokens.live_tokens(signed_in_user(), user.id),
         role_form=RoleForm(role=user.role.value),
         form=ConfirmForm(),
     )
@@ -73,7 +73,7 @@ def user_detail(user_id: int) -> str:
 
 @bp.post('/<int:user_id>/<any(deactivate, reactivate, "reset-second-factor"):action>')
 def user_action(user_id: int, action: str) -> Response:
-    user = services.get_user(current_user, user_id)
+    user = services.get_user(signed_in_user(), user_id)
     operations = {
         "deactivate": (services.deactivate_user, _("The account is deactivated.")),
         "reactivate": (services.reactivate_user, _("The account is active again.")),
@@ -84,7 +84,7 @@ def user_action(user_id: int, action: str) -> Response:
     }
     operation, message = operations[action]
     try:
-        operation(current_user, user)
+        operation(signed_in_user(), user)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -95,12 +95,12 @@ def user_action(user_id: int, action: str) -> Response:
 
 @bp.post("/<int:user_id>/role")
 def change_role(user_id: int) -> Response:
-    user = services.get_user(current_user, user_id)
+    user = services.get_user(signed_in_user(), user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.change_role(current_user, user, Role(form.role.data))
+        services.change_role(signed_in_user(), user, Role(form.role.data))
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -111,7 +111,7 @@ def change_role(user_id: int) -> Response:
 
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int) -> Response:
-    tokens.revoke_token(current_user, token_id)
+    tokens.revoke_token(signed_in_user(), token_id)
     commit()
     flash(_("The token is revoked."), "success")
     return redirect(safe_next_url(request.form.get("back"), url_for(".users")))

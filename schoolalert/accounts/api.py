@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts import second_factor, services, tokens
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, iso, json_body
 from schoolalert.extensions import limiter
 from schoolalert.transaction import commit
@@ -64,7 +64,7 @@ def issue_token() -> Response:
 )
 def list_tokens() -> Response:
     user_id = request.args.get("user", type=int)
-    rows = tokens.live_tokens(current_user, user_id)
+    rows = tokens.live_tokens(signed_in_user(), user_id)
     return jsonify(
         {
             "tokens": [
@@ -90,6 +90,6 @@ def list_tokens() -> Response:
     responses={204: "revoked", 404: "no such live token"},
 )
 def revoke_token(token_id: int) -> tuple[str, int]:
-    tokens.revoke_token(current_user, token_id)
+    tokens.revoke_token(signed_in_user(), token_id)
     commit()
     return "", 204

@@ -3,7 +3,8 @@
 A staff member sees an alert only when all of these hold, checked on every request: the alert is
 published and not expired; their school is in the frozen recipient set; the school participates
 right now; they accepted the current confidentiality statement; their account is active and has
-a second factor. Anything else raises the same NotFound as an unknown id.
+a second factor (these conditions on the person are :mod:`schoolalert.consent.eligibility`).
+Anything else raises the same NotFound as an unknown id.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from sqlalchemy import ColumnElement, distinct, exists, func, select
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
-from schoolalert.accounts.second_factor import has_confirmed_factor
 from schoolalert.alerts import keys
-from schoolalert.alerts.common import police_alert
 from schoolalert.alerts.crypto import associated_data, decrypt, image_aad
 from schoolalert.alerts.models import (
     Alert,
@@ -29,27 +28,16 @@ from schoolalert.alerts.models import (
     Response,
     ResponseKind,
 )
+from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.watermark import new_view_id, watermark
 from schoolalert.audit import services as audit
-from schoolalert.consent.services import has_accepted_current_statement, school_participates
+from schoolalert.consent.eligibility import staff_may_see_alerts
 from schoolalert.database import utcnow
 from schoolalert.errors import NotFound
 from schoolalert.extensions import db
 from schoolalert.notifications.models import Notification, NotificationKind
 
 VIEWABLE = frozenset({AlertStatus.DRAFT, AlertStatus.SUBMITTED, AlertStatus.PUBLISHED})
-
-
-def staff_may_see_alerts(user: User) -> bool:
-    """The conditions on the person and their school (the alert's own come on top)."""
-    return (
-        user.role == Role.SCHOOL_STAFF
-        and user.active
-        and user.school_id is not None
-        and has_confirmed_factor(user)
-        and school_participates(user.school_id)
-        and has_accepted_current_statement(user)
-    )
 
 
 def live_for_school_clause(school_id: int) -> ColumnElement[bool]:

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
+from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts import keys
-from schoolalert.alerts.common import police_alert, require_role, setting
 from schoolalert.alerts.models import (
     Alert,
     AlertImage,
@@ -29,7 +27,8 @@ from schoolalert.alerts.models import (
     PurgeRecord,
     Response,
 )
-from schoolalert.api.helpers import iso
+from schoolalert.alerts.police import police_alert
+from schoolalert.alerts.settings import setting
 from schoolalert.audit import services as audit
 from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -179,22 +178,6 @@ def purge_expired_responses() -> int:
         )
     db.session.flush()
     return len(records)
-
-
-def purge_record_json(record: PurgeRecord) -> dict[str, Any]:
-    return {
-        "alert_id": record.alert_id,
-        "reason": record.reason.value,
-        "purged_at": iso(record.purged_at),
-        "purged_by": record.purged_by_id,
-        "images_destroyed": record.images_destroyed,
-        "files_removed": record.files_removed,
-        "key_destroyed": record.key_destroyed,
-        "decryption_impossible": record.decryption_impossible,
-        "verified": record.verified,
-        "plugins": record.plugin_reports,
-        "responses_purged_at": iso(record.responses_purged_at),
-    }
 
 
 def _nothing_sealed_left(alert_id: int) -> bool:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
-from schoolalert.alerts.common import require_role
+from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts.models import Alert, AlertStatus, Response, ResponseKind
 from schoolalert.extensions import db
 

@@ -12,12 +12,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
+from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts import keys
-from schoolalert.alerts.common import police_alert, require_role, setting
 from schoolalert.alerts.crypto import associated_data, encrypt, image_aad
 from schoolalert.alerts.images import sanitize_image
 from schoolalert.alerts.models import Alert, AlertImage, AlertStatus, ImageKind
+from schoolalert.alerts.police import police_alert
+from schoolalert.alerts.settings import setting
 from schoolalert.alerts.storage import new_blob_name
 from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids
 from schoolalert.audit import services as audit

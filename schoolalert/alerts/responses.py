@@ -17,13 +17,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
+from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts import keys
 from schoolalert.alerts.access import staff_alert
-from schoolalert.alerts.common import police_alert, require_role
 from schoolalert.alerts.crypto import decrypt, encrypt, tip_aad
 from schoolalert.alerts.models import Response, ResponseKind
-from schoolalert.api.helpers import iso
+from schoolalert.alerts.police import police_alert
 from schoolalert.audit import services as audit
 from schoolalert.database import utcnow
 from schoolalert.errors import InvalidInput
@@ -49,18 +48,6 @@ class ResponseView:
     updated_at: datetime
     tip: dict[str, str] | None  # None after the retention purge
     purged: bool
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind.value,
-            "school": {"code": self.school_code, "name": self.school_name},
-            "responder": self.responder_code,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-            "tip": self.tip,
-            "purged": self.purged,
-        }
 
 
 def respond(user: User, alert_id: int, kind: str, tip: dict[str, Any] | None = None) -> Response:

@@ -9,12 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
-from schoolalert.alerts.common import police_alert, require_role, setting
+from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts.models import Alert, AlertRecipient, AlertStatus
+from schoolalert.alerts.police import police_alert
+from schoolalert.alerts.settings import setting
 from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids
 from schoolalert.audit import services as audit
-from schoolalert.consent.services import eligible_staff_clause
+from schoolalert.consent.eligibility import eligible_staff_clause
 from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
 from schoolalert.events import AlertPublished

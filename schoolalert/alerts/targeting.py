@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
-from schoolalert.consent.services import participating_clause
+from schoolalert.consent.participation import participating_clause
 from schoolalert.errors import InvalidInput
 from schoolalert.extensions import db
 from schoolalert.plugin_api import TargetingError, TargetingSelector

@@ -6,19 +6,19 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts.api import bp as accounts_api
-from schoolalert.admin.api import bp as plugins_api
 from schoolalert.alerts.api import bp as alerts_api
-from schoolalert.alerts.portal_api import bp as portal_api
+from schoolalert.alerts.api.staff import bp as staff_api
 from schoolalert.api.openapi import build_document, document
 from schoolalert.audit.api import bp as audit_api
 from schoolalert.consent.api import bp as consent_api
+from schoolalert.plugin_admin.api import bp as plugins_api
 from schoolalert.schools.api import bp as schools_api
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 for child in (
     accounts_api,
     alerts_api,
-    portal_api,
+    staff_api,
     plugins_api,
     audit_api,
     consent_api,

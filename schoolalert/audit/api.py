@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, unprocessable
 from schoolalert.audit import services as audit
 
@@ -28,7 +28,7 @@ bp = Blueprint("audit", __name__)
     },
 )
 def list_audit() -> Response:
-    entries, total = audit.search(current_user, filters_from(request.args), _page())
+    entries, total = audit.search(signed_in_user(), filters_from(request.args), _page())
     return jsonify({"entries": [audit.as_json(entry) for entry in entries], "total": total})
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.audit import services as audit
 from schoolalert.audit.api import filters_from
 
@@ -14,7 +14,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="template
 @bp.get("")
 def trail() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    entries, total = audit.search(current_user, filters_from(request.args), page)
+    entries, total = audit.search(signed_in_user(), filters_from(request.args), page)
     return render_template(
         "audit/trail.html",
         entries=entries,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.audit import services as audit
 from schoolalert.consent import terms
 from schoolalert.consent.forms import TERMS_KIND_LABELS, TermsForm
@@ -25,7 +25,7 @@ def terms_page() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             version = terms.publish(
-                current_user,
+                signed_in_user(),
                 TermsKind(form.kind.data),
                 form.text.data or "",
                 requires_reacceptance=bool(form.requires_reacceptance.data),
@@ -56,7 +56,7 @@ def register() -> str:
 
 @bp.get("/consent.csv")
 def register_csv() -> Response:
-    audit.record("consent.register_exported", actor=current_user, details={"board": None})
+    audit.record("consent.register_exported", actor=signed_in_user(), details={"board": None})
     response = csv_response(history(None), "consent-register.csv")
     commit()
     return response

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, iso, json_body
-from schoolalert.consent import register, services, staff, terms
+from schoolalert.consent import agreements, boards, register, staff, terms
+from schoolalert.consent import participation as participation_rules
 from schoolalert.consent.models import TermsKind
 from schoolalert.schools.models import Board
 from schoolalert.transaction import commit
@@ -76,7 +77,7 @@ def current_terms() -> Response:
     responses=STATE,
 )
 def participation(number: str) -> Response:
-    return jsonify(_state_json(services.visible_board(current_user, number)))
+    return jsonify(_state_json(boards.visible_board(signed_in_user(), number)))
 
 
 @bp.post("/boards/<number>/participation")
@@ -88,9 +89,12 @@ def participation(number: str) -> Response:
 )
 def grant(number: str) -> Response:
     body = json_body()
-    board = services.visible_board(current_user, number)
-    services.grant(
-        current_user, board, schools=body.get("schools"), terms_version=body.get("terms_version")
+    board = boards.visible_board(signed_in_user(), number)
+    participation_rules.grant(
+        signed_in_user(),
+        board,
+        schools=body.get("schools"),
+        terms_version=body.get("terms_version"),
     )
     commit()
     return jsonify(_state_json(board))
@@ -99,8 +103,8 @@ def grant(number: str) -> Response:
 @bp.delete("/boards/<number>/participation")
 @document(summary="Withdraw the whole board, effective at once", tags=["consent"], responses=CHANGE)
 def withdraw_board(number: str) -> Response:
-    board = services.visible_board(current_user, number)
-    services.withdraw_board(current_user, board)
+    board = boards.visible_board(signed_in_user(), number)
+    participation_rules.withdraw_board(signed_in_user(), board)
     commit()
     return jsonify(_state_json(board))
 
@@ -108,8 +112,8 @@ def withdraw_board(number: str) -> Response:
 @bp.delete("/boards/<number>/participation/<code>")
 @document(summary="Withdraw one location, effective at once", tags=["consent"], responses=CHANGE)
 def withdraw_school(number: str, code: str) -> Response:
-    board = services.visible_board(current_user, number)
-    services.withdraw_school(current_user, board, code)
+    board = boards.visible_board(signed_in_user(), number)
+    participation_rules.withdraw_school(signed_in_user(), board, code)
     commit()
     return jsonify(_state_json(board))
 
@@ -128,9 +132,9 @@ def withdraw_school(number: str, code: str) -> Response:
 )
 def invite_staff(number: str) -> tuple[Response, int]:
     body = json_body()
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     user = staff.invite_staff(
-        current_user,
+        signed_in_user(),
         board,
         email=str(body.get("email") or ""),
         name=str(body.get("name") or ""),
@@ -162,7 +166,9 @@ def invite_staff(number: str) -> tuple[Response, int]:
     },
 )
 def accept_agreement() -> tuple[Response, int]:
-    agreement, created = services.accept_statement(current_user, json_body().get("terms_version"))
+    agreement, created = agreements.accept_statement(
+        signed_in_user(), json_body().get("terms_version")
+    )
     commit()
     return jsonify(
         {

@@ -21,7 +21,7 @@ from schoolalert.consent.models import (
     TermsKind,
     TermsVersion,
 )
-from schoolalert.consent.services import participating_clause
+from schoolalert.consent.participation import participating_clause
 from schoolalert.extensions import db
 from schoolalert.schools.models import Board, School
 

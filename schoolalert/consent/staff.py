@@ -12,8 +12,8 @@ from schoolalert.accounts.models import LinkPurpose, OneTimeLink, User
 from schoolalert.accounts.roles import Role
 from schoolalert.audit import services as audit
 from schoolalert.consent import terms
+from schoolalert.consent.boards import require_own_board
 from schoolalert.consent.models import StaffAgreement, TermsKind
-from schoolalert.consent.services import require_own_board
 from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, NotFound
 from schoolalert.extensions import db

@@ -7,13 +7,13 @@ from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.roles import Role
 from schoolalert.audit import services as audit
-from schoolalert.consent import services, staff, terms
+from schoolalert.consent import agreements, boards, participation, staff, terms
 from schoolalert.consent.forms import BriefingForm, GrantForm, StaffInviteForm, WithdrawForm
 from schoolalert.consent.models import TermsKind
 from schoolalert.consent.register import (
@@ -33,26 +33,26 @@ bp = Blueprint("consent", __name__, template_folder="templates")
 
 @bp.get("/board")
 def my_board() -> Response:
-    if current_user.board is None:
+    if signed_in_user().board is None:
         abort(404)
-    return redirect(url_for(".board", number=current_user.board.number))
+    return redirect(url_for(".board", number=signed_in_user().board.number))
 
 
 @bp.get("/boards/<number>")
 def board(number: str) -> str:
-    state = board_state(services.visible_board(current_user, number))
+    state = board_state(boards.visible_board(signed_in_user(), number))
     form = GrantForm(terms_version=state.current_terms.version if state.current_terms else None)
     return render_template(
         "consent/board.html",
         state=state,
         form=form,
-        can_act=current_user.role == Role.BOARD_ADMIN,
+        can_act=signed_in_user().role == Role.BOARD_ADMIN,
     )
 
 
 @bp.post("/boards/<number>/grant")
 def grant(number: str) -> Response:
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     form = GrantForm()
     scope = request.form.get("scope")
     chosen = "all" if scope == "all" else request.form.getlist("schools")
@@ -62,8 +62,8 @@ def grant(number: str) -> Response:
         flash(_("Choose at least one location, or grant for the whole board."), "error")
     else:
         _apply(
-            lambda: services.grant(
-                current_user, board, schools=chosen, terms_version=form.terms_version.data
+            lambda: participation.grant(
+                signed_in_user(), board, schools=chosen, terms_version=form.terms_version.data
             ),
             _("Participation is granted."),
         )
@@ -72,19 +72,19 @@ def grant(number: str) -> Response:
 
 @bp.post("/boards/<number>/withdraw")
 def withdraw(number: str) -> Response:
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     form = WithdrawForm()
     if not form.validate_on_submit():
         abort(400)
     scope = form.scope.data or ""
     if scope == "all":
         _apply(
-            lambda: services.withdraw_board(current_user, board),
+            lambda: participation.withdraw_board(signed_in_user(), board),
             _("Participation is withdrawn for the whole board. This took effect at once."),
         )
     else:
         _apply(
-            lambda: services.withdraw_school(current_user, board, scope),
+            lambda: participation.withdraw_school(signed_in_user(), board, scope),
             _("Participation is withdrawn for %(code)s. This took effect at once.", code=scope),
         )
     return redirect(url_for(".board", number=board.number))
@@ -107,7 +107,7 @@ def _apply(operation: Callable[[], object], message: str) -> None:
 
 @bp.get("/boards/<number>/register")
 def register(number: str) -> str:
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     return register_page(board, url_for(".register_csv", number=board.number))
 
 
@@ -128,10 +128,10 @@ def register_page(board: Board | None, csv_url: str) -> str:
 
 @bp.get("/boards/<number>/register.csv")
 def register_csv(number: str) -> Response:
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     audit.record(
         "consent.register_exported",
-        actor=current_user,
+        actor=signed_in_user(),
         object_type="board",
         object_id=board.id,
         details={"board": board.number},
@@ -146,18 +146,18 @@ def register_csv(number: str) -> Response:
 
 @bp.get("/boards/<number>/staff")
 def staff_page(number: str) -> str:
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     return _render_staff(board, _invite_form(board))
 
 
 @bp.post("/boards/<number>/staff")
 def invite_staff(number: str) -> Response | tuple[str, int]:
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     form = _invite_form(board)
     if form.validate_on_submit():
         try:
             staff.invite_staff(
-                current_user,
+                signed_in_user(),
                 board,
                 email=form.email.data or "",
                 name=form.name.data or "",
@@ -177,9 +177,9 @@ def invite_staff(number: str) -> Response | tuple[str, int]:
 
 @bp.post("/boards/<number>/staff/<int:user_id>/deactivate")
 def deactivate_staff(number: str, user_id: int) -> Response:
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     _apply(
-        lambda: staff.deactivate_staff(current_user, board, user_id),
+        lambda: staff.deactivate_staff(signed_in_user(), board, user_id),
         _("The account is deactivated; its sessions have ended."),
     )
     return redirect(url_for(".staff_page", number=board.number))
@@ -187,9 +187,9 @@ def deactivate_staff(number: str, user_id: int) -> Response:
 
 @bp.post("/boards/<number>/staff/<int:user_id>/resend")
 def resend_invitation(number: str, user_id: int) -> Response:
-    board = services.visible_board(current_user, number)
+    board = boards.visible_board(signed_in_user(), number)
     _apply(
-        lambda: staff.resend_invitation(current_user, board, user_id),
+        lambda: staff.resend_invitation(signed_in_user(), board, user_id),
         _("A new invitation has been sent."),
     )
     return redirect(url_for(".staff_page", number=board.number))
@@ -216,7 +216,7 @@ def _render_staff(board: Board, form: StaffInviteForm) -> str:
         board=board,
         by_school=by_school,
         form=form,
-        can_act=current_user.role == Role.BOARD_ADMIN,
+        can_act=signed_in_user().role == Role.BOARD_ADMIN,
     )
 
 
@@ -233,7 +233,7 @@ def briefing() -> Response | str:
     )
     if statement is not None and form.validate_on_submit():
         try:
-            services.accept_statement(current_user, form.terms_version.data)
+            agreements.accept_statement(signed_in_user(), form.terms_version.data)
         except DomainError as error:
             rollback()
             flash(error.message, "error")
@@ -245,5 +245,5 @@ def briefing() -> Response | str:
         "consent/briefing.html",
         statement=statement,
         form=form,
-        accepted=services.has_accepted_current_statement(current_user),
+        accepted=agreements.has_accepted_current_statement(signed_in_user()),
     )

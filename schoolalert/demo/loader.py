@@ -20,15 +20,14 @@ from sqlalchemy import select
 from schoolalert.accounts import second_factor, services
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
-from schoolalert.admin import services as plugin_services
 from schoolalert.alerts import drafting, review
 from schoolalert.alerts.models import Alert, AlertStatus
-from schoolalert.consent import services as consent
-from schoolalert.consent import terms
+from schoolalert.consent import agreements, participation, terms
 from schoolalert.consent.models import BoardParticipation, TermsKind
 from schoolalert.database import utcnow
 from schoolalert.demo.drawings import DRAWINGS
 from schoolalert.extensions import db
+from schoolalert.plugin_admin import services as plugin_services
 from schoolalert.schools.geography import reference_geography
 from schoolalert.schools.models import Board, School, SchoolKind
 
@@ -140,12 +139,12 @@ def take_part(boards: Iterable[Board], users: dict[str, User]) -> int:
             u for u in users.values() if u.role == Role.BOARD_ADMIN and u.board_id == board.id
         )
         if not db.session.get(BoardParticipation, board.id):
-            consent.grant(admin, board, schools="all", terms_version=terms_version)
+            participation.grant(admin, board, schools="all", terms_version=terms_version)
     db.session.flush()
     codes = [row.code for row in SCHOOLS]
     return len(
         db.session.scalars(
-            select(School.id).where(School.code.in_(codes), consent.participating_clause())
+            select(School.id).where(School.code.in_(codes), participation.participating_clause())
         ).all()
     )
 
@@ -153,8 +152,8 @@ def take_part(boards: Iterable[Board], users: dict[str, User]) -> int:
 def accept_statement(staff: User) -> None:
     """Demo staff have read the briefing and accepted the current statement."""
     version = _current_terms(TermsKind.CONFIDENTIALITY, CONFIDENTIALITY_STATEMENT)
-    if not consent.has_accepted_current_statement(staff):
-        consent.accept_statement(staff, version)
+    if not agreements.has_accepted_current_statement(staff):
+        agreements.accept_statement(staff, version)
 
 
 def _current_terms(kind: TermsKind, text: str) -> int:

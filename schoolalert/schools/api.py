@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, unprocessable
 from schoolalert.schools import registry
 
@@ -42,7 +42,7 @@ def list_schools() -> Response:
         active_only=True,
     )
     page = _page()
-    rows, total = registry.search(current_user, search, page)
+    rows, total = registry.search(signed_in_user(), search, page)
     return jsonify(
         {
             "schools": [registry.as_json(school, participating) for school, participating in rows],

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
-from schoolalert.consent.services import participating_clause
+from schoolalert.consent.participation import participating_clause
 from schoolalert.errors import PermissionDenied
 from schoolalert.extensions import db
 from schoolalert.schools.models import Board, Municipality, School

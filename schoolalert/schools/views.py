@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField
 from wtforms.fields import SelectChoice
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.audit import services as audit
 from schoolalert.extensions import db
 from schoolalert.schools import registry
@@ -50,7 +50,7 @@ def registry_page() -> str:
         police_unit=police_unit,
     )
     page = max(1, args.get("page", 1, type=int) or 1)
-    rows, total = registry.search(current_user, search, page)
+    rows, total = registry.search(signed_in_user(), search, page)
     units = db.session.execute(
         select(Municipality.police_unit_code, Municipality.police_unit_name)
         .distinct()
@@ -79,7 +79,7 @@ def imports() -> Response | tuple[str, int]:
                 upload.read(),
                 upload.filename or "upload.csv",
                 dry_run=bool(form.dry_run.data),
-                user_id=current_user.id,
+                user_id=signed_in_user().id,
             )
         except DuoFormatError as error:
             rollback()
@@ -87,12 +87,12 @@ def imports() -> Response | tuple[str, int]:
         else:
             run_id = db.session.scalar(
                 select(ImportRun.id)
-                .where(ImportRun.user_id == current_user.id)
+                .where(ImportRun.user_id == signed_in_user().id)
                 .order_by(ImportRun.id.desc())
             )
             audit.record(
                 "schools.imported",
-                actor=current_user,
+                actor=signed_in_user(),
                 object_type="import_run",
                 object_id=run_id,
                 details={"kind": form.kind.data, "dry_run": bool(form.dry_run.data)},

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
-from schoolalert.consent import services, terms
+from schoolalert.consent import agreements, participation, terms
 from schoolalert.consent.models import TermsKind
 from schoolalert.extensions import db
 from schoolalert.schools.models import Board, School
@@ -43,7 +43,7 @@ def board_admin(board: Board) -> User:
 def grant(app: Flask, school: Any) -> None:
     with app.app_context():
         row = db.session.get(School, school.id)
-        services.grant(
+        participation.grant(
             board_admin(row.board),
             row.board,
             schools=[row.code],
@@ -55,12 +55,12 @@ def grant(app: Flask, school: Any) -> None:
 def withdraw(app: Flask, school: Any) -> None:
     with app.app_context():
         row = db.session.get(School, school.id)
-        services.withdraw_school(board_admin(row.board), row.board, row.code)
+        participation.withdraw_school(board_admin(row.board), row.board, row.code)
         db.session.commit()
 
 
 def accept_statement(app: Flask, user: Any) -> None:
     with app.app_context():
         version = current_version(TermsKind.CONFIDENTIALITY)
-        services.accept_statement(db.session.get(User, user.id), version)
+        agreements.accept_statement(db.session.get(User, user.id), version)
         db.session.commit()

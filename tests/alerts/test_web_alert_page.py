@@ -8,8 +8,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from schoolalert.alerts.http import IMAGE_HEADERS
 from schoolalert.alerts.models import Alert, AlertImage, AlertStatus
-from schoolalert.alerts.web import IMAGE_HEADERS
 from schoolalert.audit.models import AuditEvent
 from schoolalert.demo.drawings import face, teddy_bear
 from schoolalert.extensions import db

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from schoolalert.alerts.http import IMAGE_HEADERS
 from schoolalert.alerts.models import Response, ResponseKind
-from schoolalert.alerts.web import IMAGE_HEADERS
 from schoolalert.extensions import db
 
 

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from schoolalert.accounts.models import User
-from schoolalert.consent import services, terms
+from schoolalert.consent import agreements, participation, terms
 from schoolalert.consent.models import TermsKind
 from schoolalert.events import Event
 from schoolalert.extensions import db
@@ -80,7 +80,7 @@ def participating(app: Flask) -> Callable[[list[School]], list[bool]]:
 
     def check(schools: list[School]) -> list[bool]:
         with app.app_context():
-            return [services.school_participates(school.id) for school in schools]
+            return [participation.school_participates(school.id) for school in schools]
 
     return check
 
@@ -106,7 +106,7 @@ def accept(app: Flask) -> Callable[[User, int], None]:
 
     def call(user: User, version: int) -> None:
         with app.app_context():
-            services.accept_statement(db.session.get(User, user.id), version)
+            agreements.accept_statement(db.session.get(User, user.id), version)
             db.session.commit()
 
     return call

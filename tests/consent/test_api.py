@@ -185,11 +185,11 @@ def test_accept_the_agreement(client, setup, make_user, publish, bearer):
 
 
 def test_schools_list(client, setup, make_board_setup, make_user, publish, act, bearer):
-    from schoolalert.consent import services
+    from schoolalert.consent import participation
 
     other = make_board_setup(2)
     act(
-        services.grant,
+        participation.grant,
         setup.admin,
         setup.board,
         schools=[setup.schools[0].code],

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from schoolalert.audit.models import AuditEvent
-from schoolalert.consent import services
+from schoolalert.consent import participation
 from schoolalert.consent.models import HistoryIsAppendOnly, ParticipationChange
 from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from schoolalert.events import ConsentChanged
@@ -31,7 +31,7 @@ def test_board_wide_grant_covers_every_location(
     app, setup, publish, act, participating, make_school
 ):
     version = publish()
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=version)
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=version)
     later = make_school(setup.board)
     assert participating([*setup.schools, later]) == [True, True, True, True]
     assert changes(app) == [(None, "grant")]
@@ -48,7 +48,7 @@ def test_board_wide_grant_covers_a_newly_imported_location(
         board = db.session.scalar(select(Board).where(Board.number == "12597"))
         db.session.expunge(board)
     admin = make_user("board_admin", board_id=board.id)
-    act(services.grant, admin, board, schools="all", terms_version=publish())
+    act(participation.grant, admin, board, schools="all", terms_version=publish())
 
     def add_location(rows: list[list[str]]) -> None:
         copy = list(
@@ -62,14 +62,14 @@ def test_board_wide_grant_covers_a_newly_imported_location(
         db.session.commit()
         new = db.session.scalar(select(School).where(School.code == "73GN01"))
         assert new.board_id == board.id
-        assert services.school_participates(new.id)
+        assert participation.school_participates(new.id)
 
 
 def test_grant_for_chosen_locations(app, setup, publish, act, participating, events):
     version = publish()
     first, _second, third = setup.schools
     act(
-        services.grant,
+        participation.grant,
         setup.admin,
         setup.board,
         schools=[first.code, third.code.lower()],
@@ -87,8 +87,8 @@ def test_grant_for_chosen_locations(app, setup, publish, act, participating, eve
 def test_withdraw_one_location_under_a_board_wide_grant(
     app, setup, publish, act, participating, events
 ):
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=publish())
-    act(services.withdraw_school, setup.admin, setup.board, setup.schools[1].code)
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=publish())
+    act(participation.withdraw_school, setup.admin, setup.board, setup.schools[1].code)
     assert participating(setup.schools) == [True, False, True]
     assert changes(app)[-1] == (setup.schools[1].id, "withdraw")
     assert events[-1] == ConsentChanged(
@@ -99,23 +99,29 @@ def test_withdraw_one_location_under_a_board_wide_grant(
         occurred_at=events[-1].occurred_at,
     )
     # Granting it again brings it back; a second withdrawal of the same location is refused.
-    act(services.grant, setup.admin, setup.board, schools=[setup.schools[1].code], terms_version=1)
+    act(
+        participation.grant,
+        setup.admin,
+        setup.board,
+        schools=[setup.schools[1].code],
+        terms_version=1,
+    )
     assert participating(setup.schools) == [True, True, True]
-    act(services.withdraw_school, setup.admin, setup.board, setup.schools[1].code)
+    act(participation.withdraw_school, setup.admin, setup.board, setup.schools[1].code)
     with pytest.raises(Conflict):
-        act(services.withdraw_school, setup.admin, setup.board, setup.schools[1].code)
+        act(participation.withdraw_school, setup.admin, setup.board, setup.schools[1].code)
     assert participating(setup.schools) == [True, False, True]
 
 
 def test_withdraw_a_location_grant(app, setup, publish, act, participating):
     act(
-        services.grant,
+        participation.grant,
         setup.admin,
         setup.board,
         schools=[setup.schools[0].code],
         terms_version=publish(),
     )
-    act(services.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
+    act(participation.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
     assert participating(setup.schools) == [False, False, False]
     with app.app_context():
         last = db.session.scalars(
@@ -126,27 +132,27 @@ def test_withdraw_a_location_grant(app, setup, publish, act, participating):
 
 def test_withdraw_the_whole_board(app, setup, publish, act, participating, events):
     version = publish()
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=version)
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=version)
     act(
-        services.grant,
+        participation.grant,
         setup.admin,
         setup.board,
         schools=[setup.schools[0].code],
         terms_version=version,
     )
-    act(services.withdraw_board, setup.admin, setup.board)
+    act(participation.withdraw_board, setup.admin, setup.board)
     assert participating(setup.schools) == [False, False, False]
     assert changes(app)[-1] == (None, "withdraw")
     assert isinstance(events[-1], ConsentChanged)
     assert (events[-1].school_id, events[-1].granted) == (None, False)
     with pytest.raises(Conflict):
-        act(services.withdraw_board, setup.admin, setup.board)
+        act(participation.withdraw_board, setup.admin, setup.board)
 
 
 def test_every_change_is_audited(app, setup, publish, act):
     version = publish()
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=version)
-    act(services.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=version)
+    act(participation.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
     with app.app_context():
         entries = db.session.scalars(
             select(AuditEvent)
@@ -171,20 +177,32 @@ def test_every_change_is_audited(app, setup, publish, act):
 def test_new_terms_requiring_reacceptance_void_older_grants(
     app, setup, publish, act, participating
 ):
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=publish())
-    act(services.grant, setup.admin, setup.board, schools=[setup.schools[0].code], terms_version=1)
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=publish())
+    act(
+        participation.grant,
+        setup.admin,
+        setup.board,
+        schools=[setup.schools[0].code],
+        terms_version=1,
+    )
     publish(requires_reacceptance=False)  # version 2: earlier grants still count
     assert participating(setup.schools) == [True, True, True]
     publish(requires_reacceptance=True)  # version 3: they do not
     assert participating(setup.schools) == [False, False, False]
     with pytest.raises(Conflict, match="outdated"):
-        act(services.grant, setup.admin, setup.board, schools="all", terms_version=2)
-    act(services.grant, setup.admin, setup.board, schools=[setup.schools[2].code], terms_version=3)
+        act(participation.grant, setup.admin, setup.board, schools="all", terms_version=2)
+    act(
+        participation.grant,
+        setup.admin,
+        setup.board,
+        schools=[setup.schools[2].code],
+        terms_version=3,
+    )
     assert participating(setup.schools) == [False, False, True]
 
 
 def test_an_inactive_location_never_participates(app, setup, publish, act, participating):
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=publish())
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=publish())
     with app.app_context():
         db.session.execute(
             update(School).where(School.id == setup.schools[0].id).values(active=False)
@@ -198,9 +216,15 @@ def test_the_clause_agrees_with_school_participates_in_one_query(
 ):
     one, two, three = make_board_setup(2), make_board_setup(2), make_board_setup(2)
     version = publish()
-    act(services.grant, one.admin, one.board, schools="all", terms_version=version)
-    act(services.withdraw_school, one.admin, one.board, one.schools[0].code)
-    act(services.grant, two.admin, two.board, schools=[two.schools[1].code], terms_version=version)
+    act(participation.grant, one.admin, one.board, schools="all", terms_version=version)
+    act(participation.withdraw_school, one.admin, one.board, one.schools[0].code)
+    act(
+        participation.grant,
+        two.admin,
+        two.board,
+        schools=[two.schools[1].code],
+        terms_version=version,
+    )
     statements: list[str] = []
     with app.app_context():
 
@@ -211,13 +235,13 @@ def test_the_clause_agrees_with_school_participates_in_one_query(
         event.listen(db.engine, "before_cursor_execute", count)
         try:
             selected = set(
-                db.session.scalars(select(School.id).where(services.participating_clause()))
+                db.session.scalars(select(School.id).where(participation.participating_clause()))
             )
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         assert len(statements) == 1
         every = [s.id for setup in (one, two, three) for s in setup.schools]
-        assert selected == {i for i in every if services.school_participates(i)}
+        assert selected == {i for i in every if participation.school_participates(i)}
     assert selected == {one.schools[1].id, two.schools[1].id}
 
 
@@ -228,9 +252,9 @@ def test_a_board_admin_cannot_act_for_another_board(app, setup, make_board_setup
     other = make_board_setup()
     version = publish()
     with pytest.raises(NotFound):
-        act(services.grant, setup.admin, other.board, schools="all", terms_version=version)
+        act(participation.grant, setup.admin, other.board, schools="all", terms_version=version)
     with pytest.raises(NotFound):
-        act(services.withdraw_board, setup.admin, other.board)
+        act(participation.withdraw_board, setup.admin, other.board)
     assert changes(app) == []
 
 
@@ -240,14 +264,14 @@ def test_a_location_of_another_board_is_refused_whole(
     other = make_board_setup()
     with pytest.raises(InvalidInput, match=other.schools[0].code):
         act(
-            services.grant,
+            participation.grant,
             setup.admin,
             setup.board,
             schools=[setup.schools[0].code, other.schools[0].code],
             terms_version=publish(),
         )
     with pytest.raises(NotFound):
-        act(services.withdraw_school, setup.admin, setup.board, other.schools[0].code)
+        act(participation.withdraw_school, setup.admin, setup.board, other.schools[0].code)
     assert participating(setup.schools + other.schools) == [False] * 6
     assert changes(app) == []
 
@@ -260,28 +284,34 @@ def test_only_the_current_terms_version_is_accepted(app, setup, publish, act, te
     publish()
     publish()
     with pytest.raises(error):
-        act(services.grant, setup.admin, setup.board, schools="all", terms_version=terms_version)
+        act(
+            participation.grant,
+            setup.admin,
+            setup.board,
+            schools="all",
+            terms_version=terms_version,
+        )
     assert changes(app) == []
 
 
 def test_granting_before_any_terms_is_refused(app, setup, act):
     with pytest.raises(Conflict, match="no participation terms"):
-        act(services.grant, setup.admin, setup.board, schools="all", terms_version=1)
+        act(participation.grant, setup.admin, setup.board, schools="all", terms_version=1)
 
 
 @pytest.mark.parametrize("schools", [[], "some", [1, 2], None])
 def test_malformed_school_lists_are_refused(app, setup, publish, act, schools):
     with pytest.raises(InvalidInput):
-        act(services.grant, setup.admin, setup.board, schools=schools, terms_version=publish())
+        act(participation.grant, setup.admin, setup.board, schools=schools, terms_version=publish())
     assert changes(app) == []
 
 
 def test_withdrawing_what_was_never_granted_is_a_conflict(app, setup, publish, act):
     publish()
     with pytest.raises(Conflict, match="nothing to withdraw"):
-        act(services.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
+        act(participation.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
     with pytest.raises(Conflict, match="nothing to withdraw"):
-        act(services.withdraw_board, setup.admin, setup.board)
+        act(participation.withdraw_board, setup.admin, setup.board)
     assert changes(app) == []
 
 
@@ -289,11 +319,17 @@ def test_only_board_admins_grant(app, setup, make_user, publish, act):
     version = publish()
     for role in ("admin", "school_staff", "investigator"):
         with pytest.raises(PermissionDenied):
-            act(services.grant, make_user(role), setup.board, schools="all", terms_version=version)
+            act(
+                participation.grant,
+                make_user(role),
+                setup.board,
+                schools="all",
+                terms_version=version,
+            )
 
 
 def test_the_history_is_append_only(app, setup, publish, act):
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=publish())
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=publish())
     with app.app_context():
         change = db.session.scalars(select(ParticipationChange)).one()
         change.action = "withdraw"

@@ -5,21 +5,21 @@ from __future__ import annotations
 import csv
 import io
 
-from schoolalert.consent import services
+from schoolalert.consent import participation
 
 
 def history_of(act, setup, publish) -> None:
     version = publish()
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=version)
-    act(services.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=version)
+    act(participation.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
     act(
-        services.grant,
+        participation.grant,
         setup.admin,
         setup.board,
         schools=[setup.schools[0].code],
         terms_version=version,
     )
-    act(services.withdraw_board, setup.admin, setup.board)
+    act(participation.withdraw_board, setup.admin, setup.board)
 
 
 def parse(response) -> list[dict[str, str]]:
@@ -66,7 +66,7 @@ def test_the_csv_parses_back_with_the_full_history(setup, publish, act, signed_i
 
 def test_formulas_are_neutralised(make_board_setup, publish, act, signed_in):
     setup = make_board_setup(1, name='=HYPERLINK("http://evil.example")')
-    act(services.grant, setup.admin, setup.board, schools="all", terms_version=publish())
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=publish())
     rows = parse(signed_in(setup.admin).get(f"/boards/{setup.board.number}/register.csv"))
     assert rows[0]["board_name"] == '\'=HYPERLINK("http://evil.example")'
 
@@ -76,8 +76,14 @@ def test_the_administrators_register_covers_every_board(
 ):
     one, two = make_board_setup(1), make_board_setup(1)
     version = publish()
-    act(services.grant, one.admin, one.board, schools="all", terms_version=version)
-    act(services.grant, two.admin, two.board, schools=[two.schools[0].code], terms_version=version)
+    act(participation.grant, one.admin, one.board, schools="all", terms_version=version)
+    act(
+        participation.grant,
+        two.admin,
+        two.board,
+        schools=[two.schools[0].code],
+        terms_version=version,
+    )
     client = signed_in(make_user("admin"))
     page = client.get("/admin/consent")
     assert page.status_code == 200

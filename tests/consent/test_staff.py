@@ -11,7 +11,7 @@ from schoolalert.accounts import services as accounts
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
 from schoolalert.audit.models import AuditEvent
-from schoolalert.consent import services, staff
+from schoolalert.consent import agreements, eligibility, participation, staff
 from schoolalert.consent.models import StaffAgreement
 from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from schoolalert.extensions import db
@@ -21,17 +21,18 @@ from tests.factories import csrf_from
 
 def eligible_ids(app) -> set[int]:
     with app.app_context():
-        return set(db.session.scalars(select(User.id).where(services.eligible_staff_clause())))
+        return set(db.session.scalars(select(User.id).where(eligibility.eligible_staff_clause())))
 
 
 def accepted(app, user) -> bool:
     with app.app_context():
-        return services.has_accepted_current_statement(db.session.get(User, user.id))
+        return agreements.has_accepted_current_statement(db.session.get(User, user.id))
 
 
 def test_staff_qualify_only_after_accepting_the_current_statement(
-    app, setup, make_user, publish, accept
+    app, setup, make_user, publish, accept, act
 ):
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=publish())
     member = make_user("school_staff", school_id=setup.schools[0].id)
     assert not accepted(app, member)  # no statement published yet
     version = publish("confidentiality")
@@ -56,6 +57,23 @@ def test_inactive_staff_and_other_roles_are_not_eligible(app, setup, make_user, 
     accept(gone, version)
     make_user("investigator")
     assert eligible_ids(app) == set()
+
+
+def test_staff_without_a_second_factor_or_participation_are_not_eligible(
+    app, setup, make_user, publish, accept, act
+):
+    """The same rule decides who sees alerts and who is notified of them (PRODUCT I1)."""
+    version = publish("confidentiality")
+    member = make_user("school_staff", school_id=setup.schools[0].id)
+    unenrolled = make_user("school_staff", school_id=setup.schools[0].id, totp=False)
+    accept(member, version)
+    accept(unenrolled, version)
+    assert eligible_ids(app) == set()  # the location does not participate yet
+    act(participation.grant, setup.admin, setup.board, schools="all", terms_version=publish())
+    assert eligible_ids(app) == {member.id}
+    with app.app_context():
+        assert eligibility.staff_may_see_alerts(db.session.get(User, member.id))
+        assert not eligibility.staff_may_see_alerts(db.session.get(User, unenrolled.id))
 
 
 def test_accepting_is_recorded_and_refuses_old_versions(app, setup, make_user, publish, accept):
@@ -87,7 +105,7 @@ def test_the_briefing_page_records_acceptance(app, setup, make_user, publish, si
     member = make_user("school_staff", school_id=setup.schools[0].id)
     publish("confidentiality")
     with app.app_context():
-        assert services.briefing_required(db.session.get(User, member.id))
+        assert agreements.briefing_required(db.session.get(User, member.id))
     client = signed_in(member)
     page = client.get("/briefing?next=/account")
     assert page.status_code == 200
@@ -114,7 +132,7 @@ def test_the_briefing_page_records_acceptance(app, setup, make_user, publish, si
     assert done.headers["Location"] == "/account"
     assert accepted(app, member)
     with app.app_context():
-        assert not services.briefing_required(db.session.get(User, member.id))
+        assert not agreements.briefing_required(db.session.get(User, member.id))
 
 
 def test_the_briefing_is_for_staff_only(setup, signed_in):
@@ -280,25 +298,25 @@ def test_grant_lets_staff_qualify_and_withdrawal_stops_them_at_once(
 
     def recipients() -> set[int]:
         with app.app_context():
-            schools = select(School.id).where(services.participating_clause())
+            schools = select(School.id).where(participation.participating_clause())
             return set(
                 db.session.scalars(
                     select(User.id).where(
-                        services.eligible_staff_clause(), User.school_id.in_(schools)
+                        eligibility.eligible_staff_clause(), User.school_id.in_(schools)
                     )
                 )
             )
 
     assert recipients() == set()
     act(
-        services.grant,
+        participation.grant,
         setup.admin,
         setup.board,
         schools=[setup.schools[0].code],
         terms_version=publish(),
     )
     assert recipients() == {member.id}
-    act(services.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
+    act(participation.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
     assert recipients() == set()
 
 
@@ -307,11 +325,11 @@ def test_accepting_twice_at_the_same_moment_is_one_acceptance(app, make_user, pu
     member = make_user("school_staff")
     with app.app_context():
         user = db.session.get(User, member.id)
-        services.accept_statement(user, version)  # the other tab, committed a moment earlier
+        agreements.accept_statement(user, version)  # the other tab, committed a moment earlier
         db.session.commit()
         # This request looked before that commit and saw nothing yet.
-        monkeypatch.setattr(services, "find_agreement", lambda *_: None)
-        agreement, new = services.accept_statement(user, version)
+        monkeypatch.setattr(agreements, "find_agreement", lambda *_: None)
+        agreement, new = agreements.accept_statement(user, version)
         db.session.commit()
         assert new is False
         assert agreement.user_id == member.id

@@ -10,10 +10,10 @@ from schoolalert_example import EventCount
 from sqlalchemy import func, select
 
 from schoolalert import create_app
-from schoolalert.admin import services
 from schoolalert.database import utcnow
 from schoolalert.events import AlertPublished, AlertSubmitted
 from schoolalert.extensions import db
+from schoolalert.plugin_admin import services
 from schoolalert.plugins import ENTRY_POINT_GROUP, PluginError, PluginManager
 from schoolalert.tasks.models import OutboxMessage, OutboxStatus
 from schoolalert.transaction import commit

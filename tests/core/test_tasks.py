@@ -26,7 +26,7 @@ UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 @pytest.fixture
 def recorded(app):
     """Enable the example plugin, whose task ``example.record_publication`` writes a row."""
-    from schoolalert.admin import services
+    from schoolalert.plugin_admin import services
 
     with app.app_context():
         services.set_enabled(app.extensions["schoolalert.plugins"], "example", True, actor=None)

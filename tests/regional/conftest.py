@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from plugins.regional.geo import DEGREE, EARTH_RADIUS_KM
-from schoolalert.admin import services
 from schoolalert.alerts.models import AlertRecipient
 from schoolalert.extensions import db
+from schoolalert.plugin_admin import services
 from schoolalert.schools.models import School
 from schoolalert.transaction import commit
 from tests.alerts.conftest import World

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from plugins.regional.geo import great_circle_km
-from schoolalert.consent.services import participating_clause
+from schoolalert.consent.participation import participating_clause
 from schoolalert.extensions import db
 from schoolalert.schools.models import Municipality, School
 from tests.regional.conftest import enable

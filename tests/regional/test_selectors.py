@@ -120,7 +120,7 @@ def test_a_school_reached_twice_is_counted_once(regional):
 
 
 def test_non_participating_schools_are_never_counted(regional, make_school):
-    from schoolalert.consent.services import school_participates
+    from schoolalert.consent.participation import school_participates
 
     closed = regional.add("closed", "GM0363", "1011", active=False)
     withdrawn = regional.add("withdrawn", "GM0363", "1012")

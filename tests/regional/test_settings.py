@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from plugins.regional.settings import current_settings
-from schoolalert.admin.services import plugin_settings
 from schoolalert.audit.models import AuditEvent
 from schoolalert.extensions import db
+from schoolalert.plugin_admin.services import plugin_settings
 from tests.factories import csrf_from
 
 URL = "/plugins/regional/settings"
@@ -87,7 +87,7 @@ def test_only_administrators_see_the_page_and_its_link(regional, signed_in):
 
 
 def test_damaged_settings_fall_back_to_the_default(regional):
-    from schoolalert.admin.services import update_plugin_settings
+    from schoolalert.plugin_admin.services import update_plugin_settings
     from schoolalert.transaction import commit
 
     with regional.app.app_context():

@@ -1,26 +1,23 @@
-"""The alert API (CONTRACT §4): drafting, approval, closing, the staff portal, previews."""
+"""The investigator's and prosecutor's alert endpoints: drafts, their images, previews."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, current_app, jsonify, request, url_for
-from flask_login import current_user
+from flask import current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as HttpResponse
 
-from schoolalert.alerts import access, closing, drafting, responses, review, targeting
-from schoolalert.alerts.common import police_alert
+from schoolalert.accounts.auth import signed_in_user
+from schoolalert.alerts import access, drafting, targeting
+from schoolalert.alerts.api import bp
+from schoolalert.alerts.api.serialise import alert_json
 from schoolalert.alerts.dashboard import police_alerts
+from schoolalert.alerts.http import image_response
 from schoolalert.alerts.images import ImageRejected
-from schoolalert.alerts.models import Alert
-from schoolalert.alerts.web import image_response, signed_in_user
-from schoolalert.api import document, iso, json_body
-from schoolalert.extensions import limiter
+from schoolalert.alerts.police import police_alert
+from schoolalert.api import document, json_body
+from schoolalert.limits import upload_limit
 from schoolalert.transaction import commit
 from schoolalert.web.errors import ApiError
-
-bp = Blueprint("alerts", __name__)
 
 TARGETING_SCHEMA = {
     "type": "object",
@@ -42,59 +39,6 @@ DRAFT_SCHEMA = {
     },
 }
 DRAFT_ERRORS = {403: "not an investigator", 422: "a field is missing or wrong (named in the error)"}
-# One budget per user for image uploads, shared by the API and the web page.
-upload_limit = limiter.shared_limit(
-    lambda: current_app.config["LIMIT_UPLOAD"],
-    scope="image-upload",
-    key_func=lambda: f"upload:{current_user.id}",
-)
-
-
-def alert_json(alert: Alert, *, detail: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": alert.id,
-        "status": alert.status.value,
-        "created_by": alert.created_by_id,
-        "created_at": iso(alert.created_at),
-        "submitted_at": iso(alert.submitted_at),
-        "approved_at": iso(alert.approved_at),
-        "approved_by": alert.approved_by_id,
-        "expires_at": iso(alert.expires_at),
-        "closed_at": iso(alert.closed_at),
-        "close_reason": alert.close_reason.value if alert.close_reason else None,
-        "case_reference": alert.case_reference,
-        "age_estimate": alert.age_estimate,
-        "duration_days": alert.proposed_duration_days,
-    }
-    if detail:
-        data |= {
-            "description": access.description(alert),
-            "justification": alert.justification,
-            "order_number": alert.order_number,
-            "order_date": alert.order_date.isoformat() if alert.order_date else None,
-            "other_means_exhausted": alert.other_means_exhausted,
-            "targeting": alert.targeting,
-            "rejection_reason": alert.rejection_reason,
-            "images": [
-                {
-                    "id": image.id,
-                    "kind": image.kind.value,
-                    "width": image.width,
-                    "height": image.height,
-                    "sha256": image.sha256,
-                    "destroyed": image.blob_name is None,
-                    "url": url_for(".police_image", alert_id=alert.id, image_id=image.id)
-                    if image.blob_name
-                    else None,
-                }
-                for image in alert.images
-            ],
-            "stats": access.statistics(alert.id),
-        }
-    return data
-
-
-# -- investigator and prosecutor --------------------------------------------------------------
 
 
 @bp.get("/alerts")
@@ -204,84 +148,6 @@ def police_image(alert_id: int, image_id: int) -> HttpResponse:
     view = access.view_image(signed_in_user(), alert_id, image_id)
     commit()
     return image_response(view)
-
-
-@bp.post("/alerts/<int:alert_id>/submit")
-@document(
-    summary="Submit a draft for approval (its creator)",
-    tags=["alerts"],
-    responses={200: "the alert", 409: "not a draft", 422: "no images or no schools"},
-)
-def submit_alert(alert_id: int) -> HttpResponse:
-    alert = drafting.submit(signed_in_user(), alert_id)
-    commit()
-    return jsonify(alert_json(alert))
-
-
-@bp.post("/alerts/<int:alert_id>/approve")
-@document(
-    summary="Approve and publish (a prosecutor who is not the creator); may shorten the duration",
-    tags=["alerts"],
-    request_body={"type": "object", "properties": {"duration_days": {"type": "integer"}}},
-    responses={200: "published", 403: "own alert or wrong role", 409: "not submitted"},
-)
-def approve_alert(alert_id: int) -> HttpResponse:
-    body = json_body() if request.content_length else {}
-    alert = review.approve(signed_in_user(), alert_id, body.get("duration_days"))
-    commit()
-    return jsonify(alert_json(alert))
-
-
-@bp.post("/alerts/<int:alert_id>/reject")
-@document(
-    summary="Reject back to draft with a reason (prosecutor)",
-    tags=["alerts"],
-    request_body={
-        "type": "object",
-        "required": ["reason"],
-        "properties": {"reason": {"type": "string"}},
-    },
-    responses={200: "back to draft", 409: "not submitted"},
-)
-def reject_alert(alert_id: int) -> HttpResponse:
-    alert = review.reject(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
-    commit()
-    return jsonify(alert_json(alert))
-
-
-@bp.post("/alerts/<int:alert_id>/close")
-@document(
-    summary="Close as identified or withdrawn; destroys the images at once",
-    tags=["alerts"],
-    request_body={
-        "type": "object",
-        "required": ["reason"],
-        "properties": {"reason": {"enum": ["identified", "withdrawn"]}},
-    },
-    responses={200: "the purge record", 409: "already closed"},
-)
-def close_alert(alert_id: int) -> HttpResponse:
-    record = closing.close(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
-    commit()
-    return jsonify(closing.purge_record_json(record))
-
-
-@bp.get("/alerts/<int:alert_id>/responses")
-@document(summary="Responses with their tips (investigator)", tags=["alerts"])
-def list_responses(alert_id: int) -> HttpResponse:
-    views = responses.responses_for_investigator(signed_in_user(), alert_id)
-    commit()  # the consultation is audited
-    return jsonify({"responses": [view.as_json() for view in views]})
-
-
-@bp.get("/alerts/<int:alert_id>/purge")
-@document(
-    summary="The purge record of a closed alert",
-    tags=["alerts"],
-    responses={200: "what was destroyed, when, by whom, verified", 404: "not closed"},
-)
-def get_purge_record(alert_id: int) -> HttpResponse:
-    return jsonify(closing.purge_record_json(closing.purge_record(signed_in_user(), alert_id)))
 
 
 @bp.post("/targeting/preview")

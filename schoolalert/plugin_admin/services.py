@@ -7,11 +7,11 @@ from typing import Any
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
-from schoolalert.admin.models import PluginState
 from schoolalert.audit import services as audit
 from schoolalert.database import utcnow
 from schoolalert.errors import PermissionDenied
 from schoolalert.extensions import db
+from schoolalert.plugin_admin.models import PluginState
 from schoolalert.plugins import PluginError, PluginManager
 
 

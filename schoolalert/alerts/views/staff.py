@@ -10,27 +10,29 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.alerts import access, responses
 from schoolalert.alerts.forms import IMAGE_KIND_LABELS, ResponseForm, place_error
+from schoolalert.alerts.http import image_response
 from schoolalert.alerts.responses import TIP_FIELDS
-from schoolalert.alerts.web import briefing_url, image_response, signed_in_user
-from schoolalert.consent.services import briefing_required
+from schoolalert.consent.agreements import briefing_required
+from schoolalert.consent.eligibility import staff_may_see_alerts
 from schoolalert.errors import InvalidInput
 from schoolalert.transaction import commit, rollback
 
-bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
+bp = Blueprint("portal", "schoolalert.alerts", url_prefix="/portal", template_folder="templates")
 
 
 @bp.get("")
 def alerts() -> str:
     user = signed_in_user()
-    may_see = access.staff_may_see_alerts(user)
+    may_see = staff_may_see_alerts(user)
     return render_template(
         "portal/alerts.html",
         alerts=access.staff_alerts(user),
         may_see=may_see,
         briefing_needed=briefing_required(user),
-        briefing_url=briefing_url(url_for(".alerts")),
+        briefing_url=url_for("consent.briefing", next=url_for(".alerts")),
     )
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from schoolalert.admin import services
+from schoolalert.accounts.auth import signed_in_user
+from schoolalert.plugin_admin import services
 from schoolalert.transaction import commit
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+bp = Blueprint("plugin_admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
 @bp.get("/plugins")
 def plugins() -> str:
     manager = current_app.extensions["schoolalert.plugins"]
-    return render_template("admin/plugins.html", plugins=services.list_plugins(manager))
+    return render_template("plugin_admin/plugins.html", plugins=services.list_plugins(manager))
 
 
 @bp.post("/plugins/<name>/<any(enable, disable):action>")
@@ -25,7 +25,7 @@ def toggle_plugin(name: str, action: str) -> Response:
     if name not in manager.installed:
         abort(404)
     try:
-        services.set_enabled(manager, name, action == "enable", actor=current_user)
+        services.set_enabled(manager, name, action == "enable", actor=signed_in_user())
     except services.PluginStateLocked:
         flash(_("The plugin state is fixed by the server configuration."), "error")
         return redirect(url_for(".plugins"))

@@ -1,12 +1,9 @@
-"""What the police and the staff web pages share: the signed-in user and image responses."""
+"""The image response the police pages, the staff portal and the API share (an edge module)."""
 
 from __future__ import annotations
 
-from flask import url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from schoolalert.accounts.models import User
 from schoolalert.alerts.access import ImageView
 
 IMAGE_HEADERS = {
@@ -18,17 +15,8 @@ IMAGE_HEADERS = {
 }
 
 
-def signed_in_user() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
 def image_response(view: ImageView) -> Response:
     """The watermarked image, never cached, shown inline (PRODUCT I6)."""
     response = Response(view.content, mimetype="image/jpeg", headers=IMAGE_HEADERS)
     response.headers["X-View-ID"] = view.view_id
     return response
-
-
-def briefing_url(next_url: str) -> str:
-    """The staff briefing, which returns to ``next_url`` after acceptance."""
-    return url_for("consent.briefing", next=next_url)

@@ -1,7 +1,7 @@
-"""Participation rules and the questions the alert life cycle asks (PRODUCT I1).
+"""Which school locations participate, and granting and withdrawing it (PRODUCT I1).
 
-Services check the actor themselves: a board admin acts only for their own board (another board
-is NotFound — they may not know it exists). They ``flush()``; the caller commits once.
+Only the board's own admin grants and withdraws (another board is NotFound: they may not know
+it exists). Services ``flush()``; the request or command commits once.
 """
 
 from __future__ import annotations
@@ -11,29 +11,25 @@ from typing import Literal
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
 from schoolalert.audit import services as audit
 from schoolalert.consent import terms
+from schoolalert.consent.boards import require_own_board, school_of_board
 from schoolalert.consent.models import (
     BoardParticipation,
     ConsentAction,
     ParticipationChange,
     SchoolParticipation,
-    StaffAgreement,
     TermsKind,
 )
 from schoolalert.database import utcnow
-from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from schoolalert.errors import Conflict, InvalidInput
 from schoolalert.events import ConsentChanged
 from schoolalert.extensions import db
 from schoolalert.schools.models import Board, School
 
 MAX_SCHOOLS_PER_GRANT = 1000
-
-# -- what the alert life cycle asks -------------------------------------------------------------
 
 
 def participating_clause() -> ColumnElement[bool]:
@@ -65,67 +61,6 @@ def school_participates(school_id: int) -> bool:
         select(School.id).where(School.id == school_id, participating_clause())
     )
     return found is not None
-
-
-def _accepted_current_statement(user_id: ColumnElement[int] | int) -> ColumnElement[bool]:
-    return exists().where(
-        StaffAgreement.user_id == user_id,
-        terms.is_valid(TermsKind.CONFIDENTIALITY, StaffAgreement.terms_version_id),
-    )
-
-
-def has_accepted_current_statement(user: User) -> bool:
-    """Whether ``user`` accepted a confidentiality statement version that still counts."""
-    return bool(db.session.scalar(select(_accepted_current_statement(user.id))))
-
-
-def briefing_required(user: User) -> bool:
-    """Staff must read the briefing and accept the current confidentiality statement before
-    they see an alert: redirect them to ``consent.briefing`` while this is true."""
-    return user.role == Role.SCHOOL_STAFF and not has_accepted_current_statement(user)
-
-
-def eligible_staff_clause() -> ColumnElement[bool]:
-    """True for a :class:`User` who is active school staff and accepted the current statement
-    (the caller checks the school)."""
-    return and_(
-        User.role == Role.SCHOOL_STAFF,
-        User.active.is_(True),
-        _accepted_current_statement(User.id),
-    )
-
-
-# -- boards as the actor may see them ---------------------------------------------------------
-
-
-def visible_board(actor: User, number: str) -> Board:
-    """Any board for an administrator, their own for a board admin; NotFound otherwise."""
-    board = db.session.scalar(select(Board).where(Board.number == str(number).strip()))
-    if board is None or not (
-        actor.role == Role.ADMIN or (actor.role == Role.BOARD_ADMIN and actor.board_id == board.id)
-    ):
-        raise NotFound("no such board")
-    return board
-
-
-def require_own_board(actor: User, board: Board) -> None:
-    """Only the board's own admin acts for it."""
-    if actor.role != Role.BOARD_ADMIN:
-        raise PermissionDenied("only the board's contact person acts for the board")
-    if actor.board_id != board.id:
-        raise NotFound("no such board")
-
-
-def school_of_board(board: Board, code: str) -> School:
-    school = db.session.scalar(
-        select(School).where(School.code == str(code).strip().upper(), School.board_id == board.id)
-    )
-    if school is None:
-        raise NotFound("no such school location on this board")
-    return school
-
-
-# -- granting and withdrawing -------------------------------------------------------------------
 
 
 def grant(
@@ -282,42 +217,3 @@ def _record(
         )
     )
     return change
-
-
-# -- staff agreements ---------------------------------------------------------------------------
-
-
-def find_agreement(user_id: int, statement_id: int) -> StaffAgreement | None:
-    return db.session.scalar(
-        select(StaffAgreement).filter_by(user_id=user_id, terms_version_id=statement_id)
-    )
-
-
-def accept_statement(user: User, terms_version: object) -> tuple[StaffAgreement, bool]:
-    """Staff accept the current confidentiality statement (after reading the briefing).
-
-    Returns the agreement and whether it is new; accepting the same version again changes
-    nothing. An older or unknown version is refused.
-    """
-    if user.role != Role.SCHOOL_STAFF:
-        raise PermissionDenied("only school staff accept the confidentiality statement")
-    statement = terms.require_current(TermsKind.CONFIDENTIALITY, terms_version)
-    existing = find_agreement(user.id, statement.id)
-    if existing is not None:
-        return existing, False
-    agreement = StaffAgreement(user_id=user.id, terms_version_id=statement.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(agreement)
-    except IntegrityError:  # the same acceptance from another tab, committed a moment earlier
-        return db.session.scalars(
-            select(StaffAgreement).filter_by(user_id=user.id, terms_version_id=statement.id)
-        ).one(), False
-    audit.record(
-        "agreement.accepted",
-        actor=user,
-        object_type="terms_version",
-        object_id=statement.id,
-        details={"kind": statement.kind.value, "version": statement.version},
-    )
-    return agreement, True

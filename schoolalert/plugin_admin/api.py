@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from schoolalert.admin import services
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api.openapi import document
+from schoolalert.plugin_admin import services
 from schoolalert.plugins import PluginError
 from schoolalert.transaction import commit
 from schoolalert.web.errors import ApiError
@@ -45,7 +45,7 @@ def _switch(name: str, *, enabled: bool) -> Response:
     if name not in plugins.installed:
         raise ApiError(404, "not_found", f"no plugin named {name!r} is installed")
     try:
-        status = services.set_enabled(plugins, name, enabled, actor=current_user)
+        status = services.set_enabled(plugins, name, enabled, actor=signed_in_user())
     except services.PluginStateLocked as error:
         raise ApiError(409, "conflict", str(error)) from None
     except PluginError as error:

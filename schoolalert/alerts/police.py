@@ -1,16 +1,12 @@
-"""Loading alerts with the access rules of the police roles, and the alert settings."""
+"""Loading an alert for an investigator or a prosecutor, with the access rules of their roles."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
+from schoolalert.accounts.roles import POLICE, Role
 from schoolalert.alerts.models import Alert, AlertStatus
-from schoolalert.errors import NotFound, PermissionDenied
+from schoolalert.errors import NotFound
 from schoolalert.extensions import db
-
-POLICE_READERS = frozenset({Role.INVESTIGATOR, Role.PROSECUTOR})
 
 
 def police_alert(actor: User, alert_id: int, *, for_update: bool = False) -> Alert:
@@ -22,7 +18,7 @@ def police_alert(actor: User, alert_id: int, *, for_update: bool = False) -> Ale
     alert = db.session.get(
         Alert, alert_id, with_for_update=for_update, populate_existing=for_update
     )
-    if alert is None or actor.role not in POLICE_READERS:
+    if alert is None or actor.role not in POLICE:
         raise NotFound("no such alert")
     if (
         actor.role == Role.PROSECUTOR
@@ -31,12 +27,3 @@ def police_alert(actor: User, alert_id: int, *, for_update: bool = False) -> Ale
     ):
         raise NotFound("no such alert")
     return alert
-
-
-def require_role(actor: User, *roles: Role) -> None:
-    if actor.role not in roles:
-        raise PermissionDenied("your role may not do this")
-
-
-def setting(name: str) -> int:
-    return int(current_app.config[name])

@@ -7,14 +7,16 @@ from typing import Any
 from flask import Blueprint, jsonify, url_for
 from werkzeug.wrappers import Response as HttpResponse
 
+from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.models import User
 from schoolalert.alerts import access, responses
+from schoolalert.alerts.http import image_response
 from schoolalert.alerts.models import Alert
-from schoolalert.alerts.web import image_response, signed_in_user
 from schoolalert.api import document, iso, json_body
+from schoolalert.consent.eligibility import staff_may_see_alerts
 from schoolalert.transaction import commit
 
-bp = Blueprint("portal", __name__, url_prefix="/me")
+bp = Blueprint("me", __name__, url_prefix="/me")
 
 
 def staff_alert_json(alert: Alert, user: User) -> dict[str, Any]:
@@ -52,7 +54,7 @@ def my_alerts() -> HttpResponse:
                 }
                 for alert in access.staff_alerts(user)
             ],
-            "agreement_required": not access.staff_may_see_alerts(user),
+            "agreement_required": not staff_may_see_alerts(user),
         }
     )
 

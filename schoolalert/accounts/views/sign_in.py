@@ -1,0 +1,170 @@
+"""Signing in with password and second factor (enrolling one at first), and signing out."""
+
+from __future__ import annotations
+
+import time
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from schoolalert.accounts import second_factor, services
+from schoolalert.accounts.auth import is_signed_in, signed_in_user
+from schoolalert.accounts.forms import (
+    CodeForm,
+    SignInForm,
+)
+from schoolalert.accounts.models import User
+from schoolalert.accounts.sessions import (
+    current_session,
+    end_session,
+    start_session,
+)
+from schoolalert.accounts.views import bp
+from schoolalert.audit import services as audit
+from schoolalert.extensions import db, limiter
+from schoolalert.limits import config_limit
+from schoolalert.transaction import commit
+from schoolalert.web.views import safe_next_url
+
+PENDING = "pending_sign_in"
+
+
+def _account_key() -> str:
+    """Throttle per account and address together: an attacker elsewhere cannot lock a user out."""
+    return f"sign-in:{request.form.get('email', '').strip().lower()}:{request.remote_addr}"
+
+
+def _pending_key() -> str:
+    return f"second-factor:{session.get(PENDING, {}).get('user_id')}:{request.remote_addr}"
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(config_limit("LIMIT_SIGN_IN_ADDRESS"), methods=["POST"])
+@limiter.limit(config_limit("LIMIT_SIGN_IN_ACCOUNT"), key_func=_account_key, methods=["POST"])
+def sign_in() -> Response | str:
+    if is_signed_in():
+        return redirect(url_for("web.home"))
+    form = SignInForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.check_credentials(form.email.data or "", form.password.data or "")
+        if user is None:
+            services.record_sign_in_failure(form.email.data or "", "password")
+            commit()
+            flash(_("The e-mail address or password is not right."), "error")
+            return render_template("accounts/sign_in.html", form=form), 401
+        session.clear()
+        session[PENDING] = {
+            "user_id": user.id,
+            "started": time.time(),
+            "next": safe_next_url(form.next.data),
+        }
+        commit()
+        if second_factor.has_confirmed_factor(user):
+            return redirect(url_for(".second_factor_code"))
+        return redirect(url_for(".enrol"))
+    return render_template("accounts/sign_in.html", form=form)
+
+
+def _pending_user() -> User | None:
+    """The user who gave the right password a moment ago and still owes the second factor."""
+    pending = session.get(PENDING)
+    if not pending:
+        return None
+    if time.time() - pending["started"] > current_app.config["SIGN_IN_PENDING_SECONDS"]:
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, pending["user_id"])
+    return user if user is not None and user.active else None
+
+
+def _complete_sign_in(user: User) -> str:
+    destination = session.get(PENDING, {}).get("next") or url_for("web.home")
+    start_session(user)  # clears the pre-sign-in session: a new id, nothing carried over
+    audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id)
+    return destination
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(config_limit("LIMIT_SECOND_FACTOR"), key_func=_pending_key, methods=["POST"])
+def second_factor_code() -> Response | str:
+    user = _pending_user()
+    if user is None:
+        flash(_("Please sign in again."), "error")
+        return redirect(url_for(".sign_in"))
+    if not second_factor.has_confirmed_factor(user):
+        return redirect(url_for(".enrol"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        code = form.code.data or ""
+        if second_factor.verify_totp(user, code) or second_factor.use_recovery_code(user, code):
+            destination = _complete_sign_in(user)
+            commit()
+            return redirect(destination)
+        services.record_sign_in_failure(user.email, "second_factor")
+        commit()
+        flash(_("This code is not right, or was used before."), "error")
+        return render_template("accounts/code.html", form=form), 401
+    return render_template("accounts/code.html", form=form)
+
+
+@bp.route("/sign-in/enrol", methods=["GET", "POST"])
+@limiter.limit(config_limit("LIMIT_SECOND_FACTOR"), key_func=_pending_key, methods=["POST"])
+def enrol() -> Response | str:
+    """First sign-in (or after a reset): set up TOTP, then receive the recovery codes."""
+    user = _pending_user()
+    if user is None:
+        flash(_("Please sign in again."), "error")
+        return redirect(url_for(".sign_in"))
+    if second_factor.has_confirmed_factor(user):
+        return redirect(url_for(".second_factor_code"))
+    pending = session[PENDING]
+    enrolment = None
+    if "authenticator_id" in pending:
+        enrolment = second_factor.enrolment_for(user, pending["authenticator_id"])
+    if enrolment is None:
+        enrolment = second_factor.begin_totp_enrolment(user)
+        session[PENDING] = {**pending, "authenticator_id": enrolment.authenticator_id}
+        commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        if second_factor.confirm_totp_enrolment(
+            user, enrolment.authenticator_id, form.code.data or ""
+        ):
+            codes = second_factor.new_recovery_codes(user)
+            audit.record(
+                "user.second_factor_enrolled",
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                details={"kind": "totp"},
+            )
+            destination = _complete_sign_in(user)
+            commit()
+            return render_template(
+                "accounts/recovery_codes.html", codes=codes, destination=destination
+            )
+        flash(_("This code is not right. Check the time on your phone and try again."), "error")
+    return render_template("accounts/enrol.html", form=form, enrolment=enrolment)
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    row = current_session()
+    if row is not None:
+        end_session(row, "signed_out")
+        audit.record(
+            "sign_out", actor=signed_in_user(), object_type="user", object_id=signed_in_user().id
+        )
+        commit()
+    session.clear()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for(".sign_in"))

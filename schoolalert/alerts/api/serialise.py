@@ -1,0 +1,86 @@
+"""How the alert API writes alerts, responses and purge records as JSON (CONTRACT §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from schoolalert.alerts import access
+from schoolalert.alerts.closing import PurgeRecord
+from schoolalert.alerts.models import Alert
+from schoolalert.alerts.responses import ResponseView
+from schoolalert.api import iso
+
+
+def alert_json(alert: Alert, *, detail: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": alert.id,
+        "status": alert.status.value,
+        "created_by": alert.created_by_id,
+        "created_at": iso(alert.created_at),
+        "submitted_at": iso(alert.submitted_at),
+        "approved_at": iso(alert.approved_at),
+        "approved_by": alert.approved_by_id,
+        "expires_at": iso(alert.expires_at),
+        "closed_at": iso(alert.closed_at),
+        "close_reason": alert.close_reason.value if alert.close_reason else None,
+        "case_reference": alert.case_reference,
+        "age_estimate": alert.age_estimate,
+        "duration_days": alert.proposed_duration_days,
+    }
+    if detail:
+        data |= {
+            "description": access.description(alert),
+            "justification": alert.justification,
+            "order_number": alert.order_number,
+            "order_date": alert.order_date.isoformat() if alert.order_date else None,
+            "other_means_exhausted": alert.other_means_exhausted,
+            "targeting": alert.targeting,
+            "rejection_reason": alert.rejection_reason,
+            "images": [
+                {
+                    "id": image.id,
+                    "kind": image.kind.value,
+                    "width": image.width,
+                    "height": image.height,
+                    "sha256": image.sha256,
+                    "destroyed": image.blob_name is None,
+                    "url": url_for("api.alerts.police_image", alert_id=alert.id, image_id=image.id)
+                    if image.blob_name
+                    else None,
+                }
+                for image in alert.images
+            ],
+            "stats": access.statistics(alert.id),
+        }
+    return data
+
+
+def response_json(view: ResponseView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "kind": view.kind.value,
+        "school": {"code": view.school_code, "name": view.school_name},
+        "responder": view.responder_code,
+        "created_at": iso(view.created_at),
+        "updated_at": iso(view.updated_at),
+        "tip": view.tip,
+        "purged": view.purged,
+    }
+
+
+def purge_record_json(record: PurgeRecord) -> dict[str, Any]:
+    return {
+        "alert_id": record.alert_id,
+        "reason": record.reason.value,
+        "purged_at": iso(record.purged_at),
+        "purged_by": record.purged_by_id,
+        "images_destroyed": record.images_destroyed,
+        "files_removed": record.files_removed,
+        "key_destroyed": record.key_destroyed,
+        "decryption_impossible": record.decryption_impossible,
+        "verified": record.verified,
+        "plugins": record.plugin_reports,
+        "responses_purged_at": iso(record.responses_purged_at),
+    }

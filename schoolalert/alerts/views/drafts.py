@@ -1,0 +1,102 @@
+"""Drafting an alert, with a live preview of the schools its targeting reaches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from schoolalert.accounts.auth import signed_in_user
+from schoolalert.alerts import access, drafting
+from schoolalert.alerts.forms import (
+    DraftForm,
+    draft_form_data,
+    draft_payload,
+    form_selectors,
+    place_error,
+    selector_values,
+    targeting_from_form,
+)
+from schoolalert.alerts.models import Alert
+from schoolalert.alerts.preview import TargetingPreview, targeting_preview
+from schoolalert.alerts.views import bp
+from schoolalert.alerts.views.page import Page
+from schoolalert.errors import InvalidInput
+from schoolalert.transaction import commit, rollback
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_draft() -> Response | Page:
+    form = DraftForm(data={"duration_days": str(current_app.config["ALERT_DEFAULT_DAYS"])})
+    if request.method == "POST":
+        return _save_draft(form, None)
+    return _draft_page(form, None, {})
+
+
+@bp.route("/<int:alert_id>/edit", methods=["GET", "POST"])
+def edit_draft(alert_id: int) -> Response | Page:
+    alert = drafting.own_draft(signed_in_user(), alert_id)
+    if request.method == "POST":
+        return _save_draft(DraftForm(), alert)
+    form = DraftForm(data=draft_form_data(alert, access.description(alert)))
+    return _draft_page(form, alert, alert.targeting)
+
+
+@bp.post("/preview")
+def preview() -> Page:
+    """The preview panel for the draft form's targeting fields (an HTML fragment)."""
+    shown, error = _preview(targeting_from_form(request.form))
+    return render_template("alerts/_preview.html", preview=shown, preview_error=error), (
+        422 if error else 200
+    )
+
+
+def _save_draft(form: DraftForm, alert: Alert | None) -> Response | Page:
+    payload = draft_payload(form, request.form)
+    if request.form.get("action") == "preview":
+        return _draft_page(form, alert, payload["targeting"])
+    user = signed_in_user()
+    try:
+        draft = drafting.parse_draft(payload)
+        if alert is None:
+            alert = drafting.create_draft(user, draft)
+        else:
+            drafting.update_draft(user, alert.id, draft)
+    except InvalidInput as error:
+        rollback()
+        return _draft_page(form, alert, payload["targeting"], place_error(form, error), 422)
+    commit()
+    flash(_("The draft is saved."), "success")
+    return redirect(url_for(".alert", alert_id=alert.id))
+
+
+def _draft_page(
+    form: DraftForm,
+    alert: Alert | None,
+    targeting: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Page:
+    shown, preview_error = _preview(targeting)
+    page = render_template(
+        "alerts/draft.html",
+        form=form,
+        alert=alert,
+        selectors=form_selectors(),
+        values=selector_values(targeting),
+        errors=errors or {},
+        preview=shown,
+        preview_error=preview_error,
+    )
+    return page, status
+
+
+def _preview(targeting: dict[str, Any]) -> tuple[TargetingPreview | None, str | None]:
+    if not targeting:
+        return None, None
+    try:
+        return targeting_preview(targeting), None
+    except InvalidInput as error:
+        return None, error.message

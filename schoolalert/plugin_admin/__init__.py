@@ -1,0 +1,1 @@
+"""Plugin management: which installed plugins are enabled, and their settings (page, API, CLI)."""
