@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, appcontext_pushed, current_app, request
 from flask.cli import with_appcontext
 from flask_babel import get_locale
 from sqlalchemy import event
@@ -25,10 +25,12 @@ from schoolalert.alerts.targeting import register_selectors
 from schoolalert.config import check_production, load_config, resolve_instance_path
 from schoolalert.extensions import babel, csrf, db, limiter, login_manager, migrate
 from schoolalert.logs import configure_logging
-from schoolalert.plugin_api import PluginBlueprint
+from schoolalert.origin import Origin, set_origin
+from schoolalert.plugin_types import PluginBlueprint
 from schoolalert.plugins import PluginManager
 from schoolalert.tasks import TaskSystem
-from schoolalert.web import context, errors, security
+from schoolalert.transaction import commit, rollback
+from schoolalert.web import context, errors, security, unit_of_work
 from schoolalert.web.i18n import select_locale
 from schoolalert.web.slots import template_slot
 
@@ -87,6 +89,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_plugin_blueprints(app, plugin_manager, table)
     _register_commands(app, plugin_manager)
 
+    unit_of_work.init_app(app)
+    appcontext_pushed.connect(_origin_outside_requests, app)
     app.before_request(_refuse_uninitialised_instance)
     app.before_request(context.assign_request_id)
     app.before_request(_protect_web_forms)
@@ -207,6 +211,7 @@ def _register_commands(app: Flask, plugin_manager: PluginManager) -> None:
     from schoolalert.commands import core_commands
 
     for command in core_commands():
+        _prepare_command(command, None)
         app.cli.add_command(command)
     for plugin, command in plugin_manager.contributions("schoolalert_register_commands"):
         _prepare_command(command, plugin)
@@ -214,7 +219,13 @@ def _register_commands(app: Flask, plugin_manager: PluginManager) -> None:
 
 
 def _prepare_command(command: click.Command, plugin: str | None) -> None:
-    """Run a contributed command in an app context; refuse while its plugin is disabled."""
+    """Run a command in an app context as one unit of work; refuse while its plugin is disabled.
+
+    This is the one place where a command's work is committed: when the command returns, what
+    it flushed is committed (and only then does the work it enqueued start); when it fails — a
+    refusal raised as ``click.ClickException`` included — everything is rolled back. Commands
+    and the services they call never commit.
+    """
     if isinstance(command, click.Group):
         for subcommand in command.commands.values():
             _prepare_command(subcommand, plugin)
@@ -228,10 +239,22 @@ def _prepare_command(command: click.Command, plugin: str | None) -> None:
     def prepared(*args: Any, **kwargs: Any) -> Any:
         if not current_app.extensions["schoolalert.plugins"].is_enabled(plugin):
             raise click.ClickException(f"plugin {plugin!r} is disabled")
-        return callback(*args, **kwargs)
+        try:
+            result = callback(*args, **kwargs)
+        except BaseException:
+            rollback()
+            raise
+        commit()
+        return result
 
     prepared.schoolalert_prepared = True  # type: ignore[attr-defined]
     command.callback = prepared
+
+
+def _origin_outside_requests(_app: Flask, **_extra: Any) -> None:
+    """Every app context — a command, a job — starts with its own origin (``cli``, a fresh
+    ``job-…`` id that groups what it writes); a request then sets its own at the edge."""
+    set_origin(Origin.outside_requests())
 
 
 def _refuse_uninitialised_instance() -> Response | None:

@@ -16,7 +16,6 @@ from schoolalert.config import MASTER_KEY_FILE, SECRET_KEY_FILE
 from schoolalert.plugin_admin import services as plugin_services
 from schoolalert.plugins import PluginError
 from schoolalert.schools.commands import schools_group
-from schoolalert.transaction import commit
 
 
 @click.command("init")
@@ -87,7 +86,6 @@ def _switch_plugin(name: str, *, enabled: bool) -> None:
         plugin_services.set_enabled(manager, name, enabled, actor=None)
     except PluginError as error:
         raise click.ClickException(str(error)) from None
-    commit()
     click.echo(f"{name} {'enabled' if enabled else 'disabled'}")
 
 

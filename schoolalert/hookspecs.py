@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from schoolalert.events import Event
-    from schoolalert.plugin_api import PluginBlueprint, PurgeReport, TargetingSelector, Task
+    from schoolalert.plugin_types import PluginBlueprint, PurgeReport, TargetingSelector, Task
 
 PROJECT = "schoolalert"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -54,7 +54,7 @@ def schoolalert_register_blueprints(app: Flask) -> list[PluginBlueprint]:
     """Web pages and endpoints of the plugin, with the roles allowed on each.
 
     :param app: the application being built (read its config; do not change it).
-    :return: a list of :class:`~schoolalert.plugin_api.PluginBlueprint`.
+    :return: a list of :class:`~schoolalert.plugin_types.PluginBlueprint`.
 
     Consumers: regional targeting (its settings page), support referral (referral pages),
     cross-border exchange (the partner message endpoint).
@@ -75,7 +75,7 @@ def schoolalert_register_commands() -> list[click.Command]:
 def schoolalert_register_tasks() -> list[Task]:
     """Background tasks, run through the outbox; periodic when ``every`` is set.
 
-    :return: a list of :class:`~schoolalert.plugin_api.Task`. While the plugin is disabled its
+    :return: a list of :class:`~schoolalert.plugin_types.Task`. While the plugin is disabled its
         tasks are skipped (marked so in the outbox) and its periodic tasks do not run.
 
     Consumers: support referral (reminders), cross-border exchange (delivery with retries).
@@ -86,7 +86,7 @@ def schoolalert_register_tasks() -> list[Task]:
 def schoolalert_register_targeting_selectors() -> list[TargetingSelector]:
     """Keys an investigator may use in an alert's ``targeting`` besides ``all``/``schools``.
 
-    :return: a list of :class:`~schoolalert.plugin_api.TargetingSelector`; each resolves to a
+    :return: a list of :class:`~schoolalert.plugin_types.TargetingSelector`; each resolves to a
         SQL criterion over all school locations, never a yes/no per school. A key of a disabled
         plugin is unknown (the API answers 422 naming it).
 
@@ -116,7 +116,7 @@ def schoolalert_purge_alert(alert_id: int) -> list[PurgeReport] | None:
     Called after the core destroyed its own key and files, in the closing transaction.
 
     :param alert_id: the id of the closed alert.
-    :return: a list of :class:`~schoolalert.plugin_api.PurgeReport` for the purge record, or
+    :return: a list of :class:`~schoolalert.plugin_types.PurgeReport` for the purge record, or
         None when the plugin held nothing for this alert.
 
     Consumer: cross-border exchange (partner alerts received or sent: local copies and a
@@ -133,6 +133,6 @@ def schoolalert_template_slot(slot: str, context: Mapping[str, Any]) -> Markup |
     :param context: the values listed for the slot.
     :return: markup (escape what you did not write yourself) or None.
 
-    Consumers: support referral (``staff_alert_actions``), regional targeting (``navigation``,
-    ``alert_review``), cross-border exchange (``alert_review``).
+    Consumers: support referral (``staff_alert_actions``), regional targeting (``navigation``),
+    cross-border exchange (``alert_review``).
     """

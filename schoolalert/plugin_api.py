@@ -1,82 +1,74 @@
-"""Typed objects that plugins hand to the core through the ``schoolalert_register_*`` hooks."""
+"""What a plugin may use of the core: the one module (besides :data:`schoolalert.hookimpl` and
+:mod:`schoolalert.events`) that plugins import, so the core can change inside without breaking
+them. ``tests/core/test_boundaries.py`` fails when a bundled plugin imports anything else.
+
+- **typed objects** the ``schoolalert_register_*`` hooks return: :class:`PluginBlueprint`,
+  :class:`Task`, :class:`TargetingSelector` (and :class:`TargetingError`), :class:`PurgeReport`;
+- **who acts**: :func:`signed_in_user` in a plugin's views, :class:`Role` and
+  :func:`require_role` for a service's own role check;
+- **the audit trail**: :func:`record_audit` appends an entry in the current transaction;
+- **access checks**: :func:`police_alert` (an alert an investigator or prosecutor may see),
+  :func:`staff_alert` (a live alert a staff member may see), :func:`staff_may_see_alerts`, and
+  :func:`participating_clause` (the locations that participate, as SQL over :class:`School`);
+- **alerts**: :class:`Alert`, :class:`AlertStatus` and :func:`alert_description` (the decrypted
+  description, for a page the user may see);
+- **notifications**: :func:`notify` writes notifications in the current transaction (mailed
+  after commit); :func:`enqueue` queues the plugin's own tasks the same way;
+- **settings**: :func:`plugin_settings` and :func:`update_plugin_settings` (audited);
+- **data**: :data:`db` (the session: plugin services ``flush()``, the request, command or task
+  commits), :class:`User`, :class:`School`, :class:`Municipality`, :func:`municipality_code`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from schoolalert.accounts.auth import signed_in_user
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role, require_role
+from schoolalert.alerts.access import description as alert_description
+from schoolalert.alerts.access import staff_alert
+from schoolalert.alerts.models import Alert, AlertStatus
+from schoolalert.alerts.police import police_alert
+from schoolalert.audit.services import record as record_audit
+from schoolalert.consent.eligibility import staff_may_see_alerts
+from schoolalert.consent.participation import participating_clause
+from schoolalert.extensions import db
+from schoolalert.notifications.services import notify
+from schoolalert.plugin_admin.services import plugin_settings, update_plugin_settings
+from schoolalert.plugin_types import (
+    PluginBlueprint,
+    PurgeReport,
+    TargetingError,
+    TargetingSelector,
+    Task,
+)
+from schoolalert.schools.duo import municipality_code
+from schoolalert.schools.models import Municipality, School
+from schoolalert.tasks import enqueue
 
-from flask import Blueprint
-from sqlalchemy import ColumnElement
-
-
-@dataclass(frozen=True)
-class PluginBlueprint:
-    """A blueprint and the roles allowed on each of its endpoints.
-
-    ``permissions`` maps the view name inside the blueprint (``"settings"``) to the role names
-    allowed there, or to ``{"public"}``. Every endpoint of the blueprint must be listed: the core
-    denies what is not. The core mounts the blueprint under ``/plugins/<plugin name>/`` with the
-    name ``plugin_<plugin name>`` and answers 404 on all of it while the plugin is disabled.
-    """
-
-    blueprint: Blueprint
-    permissions: Mapping[str, Collection[str]]
-
-
-@dataclass(frozen=True)
-class Task:
-    """Background work: ``func(**payload)`` runs in an app context, inside a transaction.
-
-    Tasks are idempotent and take primitive values. A task with ``every`` set is periodic: the
-    scheduler calls it without arguments about once per interval. Names are global, so plugin
-    tasks are prefixed with the plugin name (``"referral.remind"``).
-    """
-
-    name: str
-    func: Callable[..., Any]
-    every: timedelta | None = None
-
-
-class TargetingError(ValueError):
-    """A targeting value the selector cannot use; the message is shown to the investigator."""
-
-    def __init__(self, selector: str, message: str) -> None:
-        super().__init__(f"{selector}: {message}")
-        self.selector = selector
-        self.message = message
-
-
-@dataclass(frozen=True)
-class TargetingSelector:
-    """One key of an alert's ``targeting`` object, resolved to a set of school locations.
-
-    ``parse`` validates the raw JSON value and returns its normal form (raise
-    :class:`TargetingError` for a bad one). ``criterion`` turns the normal form into a SQL
-    expression over :class:`schoolalert.schools.models.School` that selects every matching
-    location in one query. ``form_template`` (optional) renders the selector's part of the draft
-    form; ``from_form`` reads it back from the submitted form data (``None`` when left empty).
-    """
-
-    key: str
-    label: str
-    parse: Callable[[Any], Any]
-    criterion: Callable[[Any], ColumnElement[bool]]
-    form_template: str | None = None
-    from_form: Callable[[Mapping[str, Any]], Any] | None = None
-    describe: Callable[[Any], str] = field(default=lambda value: str(value))
-
-
-@dataclass(frozen=True)
-class PurgeReport:
-    """What a plugin destroyed for a closed alert, for the purge record.
-
-    ``verified`` is True only when the plugin checked that nothing readable remains (or, for a
-    partner abroad, that the partner confirmed). A report with ``verified=False`` makes the purge
-    record say so; it never hides the failure.
-    """
-
-    component: str
-    description: str
-    verified: bool
+__all__ = [
+    "Alert",
+    "AlertStatus",
+    "Municipality",
+    "PluginBlueprint",
+    "PurgeReport",
+    "Role",
+    "School",
+    "TargetingError",
+    "TargetingSelector",
+    "Task",
+    "User",
+    "alert_description",
+    "db",
+    "enqueue",
+    "municipality_code",
+    "notify",
+    "participating_clause",
+    "plugin_settings",
+    "police_alert",
+    "record_audit",
+    "require_role",
+    "signed_in_user",
+    "staff_alert",
+    "staff_may_see_alerts",
+    "update_plugin_settings",
+]

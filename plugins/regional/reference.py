@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from schoolalert.extensions import db
-from schoolalert.schools.models import Municipality
+from schoolalert.plugin_api import Municipality, db
 
 
 @dataclass(frozen=True)

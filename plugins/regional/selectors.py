@@ -28,9 +28,7 @@ from sqlalchemy import ColumnElement, func, or_
 
 from plugins.regional import form_input, geo, reference
 from plugins.regional.settings import COUNTRY_KM, current_settings
-from schoolalert.plugin_api import TargetingError, TargetingSelector
-from schoolalert.schools.duo import municipality_code
-from schoolalert.schools.models import School
+from schoolalert.plugin_api import School, TargetingError, TargetingSelector, municipality_code
 
 MAX_ITEMS = 1000  # entries in one list: more than every municipality and every PC4 range
 SHOWN_IN_SUMMARY = 8

@@ -8,9 +8,7 @@ from typing import Any
 
 from flask import current_app
 
-from schoolalert.accounts.models import User
-from schoolalert.audit import services as audit
-from schoolalert.plugin_admin.services import plugin_settings, update_plugin_settings
+from schoolalert.plugin_api import User, plugin_settings, record_audit, update_plugin_settings
 
 NAME = "regional"
 DEFAULT_MAX_RADIUS_KM = 50
@@ -46,7 +44,7 @@ def change_settings(actor: User, new: RegionalSettings) -> RegionalSettings:
     update_plugin_settings(
         current_app.extensions["schoolalert.plugins"], NAME, new.as_dict(), actor_id=actor.id
     )
-    audit.record(
+    record_audit(
         "plugin.settings_changed",
         actor=actor,
         object_type="plugin",

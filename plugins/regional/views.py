@@ -17,8 +17,7 @@ from plugins.regional.settings import (
     change_settings,
     current_settings,
 )
-from schoolalert.accounts.auth import signed_in_user
-from schoolalert.transaction import commit
+from schoolalert.plugin_api import signed_in_user
 
 blueprint = Blueprint("regional", __name__, template_folder="templates")
 
@@ -45,7 +44,6 @@ def settings() -> Response | str:
     form = SettingsForm(data=current_settings().as_dict())
     if form.validate_on_submit():
         change_settings(signed_in_user(), RegionalSettings(max_radius_km=form.max_radius_km.data))
-        commit()
         flash(_("The settings of regional targeting are saved."), "success")
         return redirect(url_for(".settings"))
     return render_template(

@@ -12,7 +12,7 @@ from schoolalert.accounts.forms import ROLE_LABELS, ConfirmForm, InviteForm, Rol
 from schoolalert.accounts.roles import Role
 from schoolalert.accounts.sessions import live_sessions
 from schoolalert.errors import DomainError
-from schoolalert.transaction import commit
+from schoolalert.transaction import rollback
 from schoolalert.web.views import safe_next_url
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users", template_folder="templates")
@@ -47,11 +47,11 @@ def invite() -> Response | str:
                 role=Role(form.role.data),
             )
         except DomainError as error:
+            rollback()
             (getattr(form, error.field).errors if error.field else form.form_errors).append(
                 error.message
             )
         else:
-            commit()
             flash(_("The invitation has been sent."), "success")
             return redirect(url_for(".users"))
     return render_template("accounts/admin_invite.html", form=form)
@@ -86,9 +86,9 @@ def user_action(user_id: int, action: str) -> Response:
     try:
         operation(signed_in_user(), user)
     except DomainError as error:
+        rollback()
         flash(error.message, "error")
     else:
-        commit()
         flash(message, "success")
     return redirect(url_for(".user_detail", user_id=user.id))
 
@@ -102,9 +102,9 @@ def change_role(user_id: int) -> Response:
     try:
         services.change_role(signed_in_user(), user, Role(form.role.data))
     except DomainError as error:
+        rollback()
         flash(error.message, "error")
     else:
-        commit()
         flash(_("The role is changed."), "success")
     return redirect(url_for(".user_detail", user_id=user.id))
 
@@ -112,6 +112,5 @@ def change_role(user_id: int) -> Response:
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int) -> Response:
     tokens.revoke_token(signed_in_user(), token_id)
-    commit()
     flash(_("The token is revoked."), "success")
     return redirect(safe_next_url(request.form.get("back"), url_for(".users")))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from schoolalert.accounts import second_factor, services, tokens
+from schoolalert.accounts import authentication, tokens
 from schoolalert.accounts.auth import signed_in_user
+from schoolalert.accounts.authentication import Channel
 from schoolalert.api import document, iso, json_body
 from schoolalert.extensions import limiter
-from schoolalert.transaction import commit
+from schoolalert.limits import config_limit
 from schoolalert.web.errors import ApiError
+from schoolalert.web.unit_of_work import keep_refusal
 
 bp = Blueprint("accounts", __name__)
 
@@ -32,8 +34,8 @@ def _account_key() -> str:
 
 
 @bp.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LIMIT_SIGN_IN_ADDRESS"])
-@limiter.limit(lambda: current_app.config["LIMIT_SIGN_IN_ACCOUNT"], key_func=_account_key)
+@limiter.limit(config_limit("LIMIT_SIGN_IN_ADDRESS"))
+@limiter.limit(config_limit("LIMIT_SIGN_IN_ACCOUNT"), key_func=_account_key)
 @document(
     summary="Exchange e-mail, password and one-time code for a 15-minute bearer token",
     tags=["auth"],
@@ -44,17 +46,11 @@ def _account_key() -> str:
 def issue_token() -> Response:
     body = json_body()
     email, password, otp = (str(body.get(key) or "") for key in ("email", "password", "otp"))
-    user = services.check_credentials(email, password)
-    if user is None or not second_factor.has_confirmed_factor(user):
-        services.record_sign_in_failure(email, "api_password")
-        commit()
-        raise ApiError(401, "unauthorized", "wrong e-mail, password or code")
-    if not (second_factor.verify_totp(user, otp) or second_factor.use_recovery_code(user, otp)):
-        services.record_sign_in_failure(email, "api_second_factor")
-        commit()
+    user = authentication.check_password(email, password, Channel.API)
+    if user is None or not authentication.check_second_factor(user, otp, Channel.API):
+        keep_refusal()  # the failed attempt's audit entry is kept
         raise ApiError(401, "unauthorized", "wrong e-mail, password or code")
     token, expires_at = tokens.issue_session_token(user)
-    commit()
     return jsonify({"token": token, "expires_at": iso(expires_at)})
 
 
@@ -91,5 +87,4 @@ def list_tokens() -> Response:
 )
 def revoke_token(token_id: int) -> tuple[str, int]:
     tokens.revoke_token(signed_in_user(), token_id)
-    commit()
     return "", 204

@@ -10,8 +10,8 @@ from flask import Flask, Request
 from flask_login import current_user
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.sessions import session_user
 from schoolalert.accounts.tokens import user_for_token
+from schoolalert.accounts.web_session import session_user
 from schoolalert.extensions import login_manager
 from schoolalert.permissions import is_api_request
 

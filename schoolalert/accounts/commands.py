@@ -14,7 +14,6 @@ from schoolalert.accounts.roles import Role
 from schoolalert.errors import DomainError
 from schoolalert.extensions import db
 from schoolalert.schools.models import Board, School
-from schoolalert.transaction import commit, rollback
 
 users_group = AppGroup("users", help="Create users and issue API tokens.")
 
@@ -65,12 +64,9 @@ def create_command(
         if totp_secret:
             second_factor.set_confirmed_totp(user, totp_secret.replace(" ", "").upper())
     except PasswordRejected as rejected:
-        rollback()
         raise click.ClickException(f"password refused: {rejected.reason}") from None
     except (DomainError, ValueError) as error:
-        rollback()
         raise click.ClickException(str(getattr(error, "message", error))) from None
-    commit()
     click.echo(f"created user {user.id} ({user.email}, {user.role.value})")
 
 
@@ -86,9 +82,7 @@ def token_command(email: str, days: int, label: str) -> None:
     try:
         token, row = tokens.issue_machine_token(None, user, days=days, label=label)
     except DomainError as error:
-        rollback()
         raise click.ClickException(error.message) from None
-    commit()
     click.echo(token)
     click.echo(
         f"token {row.id} for {user.email}, valid until {row.expires_at:%Y-%m-%d %H:%M} UTC",
@@ -104,5 +98,4 @@ def deactivate_command(email: str) -> None:
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
     services.deactivate_user(None, user)
-    commit()
     click.echo(f"deactivated {user.email}")

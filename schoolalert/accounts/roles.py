@@ -7,12 +7,9 @@ Each set is defined here once: the permission table (who may call an endpoint) a
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from schoolalert.errors import PermissionDenied
-
-if TYPE_CHECKING:
-    from schoolalert.accounts.models import User
 
 
 class Role(StrEnum):
@@ -38,7 +35,13 @@ BOARD_READERS = frozenset({Role.ADMIN, Role.BOARD_ADMIN})
 SCHOOL_READERS = frozenset({Role.ADMIN, Role.INVESTIGATOR, Role.BOARD_ADMIN})
 
 
-def require_role(actor: User, *roles: Role) -> None:
+class HasRole(Protocol):
+    """Anyone with a role: a :class:`~schoolalert.accounts.models.User`."""
+
+    role: Role
+
+
+def require_role(actor: HasRole, *roles: Role) -> None:
     """PermissionDenied unless ``actor`` has one of ``roles``."""
     if actor.role not in roles:
         raise PermissionDenied("your role may not do this")

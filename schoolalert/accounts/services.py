@@ -14,8 +14,6 @@ from schoolalert.accounts.models import LinkPurpose, User
 from schoolalert.accounts.passwords import (
     check_password_choice,
     hash_password,
-    needs_rehash,
-    verify_password,
 )
 from schoolalert.accounts.roles import Role
 from schoolalert.accounts.sessions import end_all_sessions
@@ -45,31 +43,6 @@ def find_user_by_email(email: str) -> User | None:
     except InvalidInput:
         return None
     return db.session.scalar(select(User).where(User.email == normalised))
-
-
-def check_credentials(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None — the same work either way."""
-    user = find_user_by_email(email)
-    if user is None or not user.active:
-        verify_password(None, password)
-        return None
-    if not verify_password(user.password_hash, password):
-        return None
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return user
-
-
-def record_sign_in_failure(email: str, stage: str) -> None:
-    """Audit a failed attempt without the password or code; the account if it exists."""
-    user = find_user_by_email(email)
-    audit.record(
-        "sign_in.failed",
-        actor=None,
-        object_type="user" if user else None,
-        object_id=user.id if user else None,
-        details={"stage": stage},
-    )
 
 
 def create_user(

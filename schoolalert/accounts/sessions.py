@@ -1,5 +1,8 @@
 """Server-side web sessions: the cookie carries a random id; the row decides whether it lives.
 
+This module holds the rows (a service); :mod:`schoolalert.accounts.web_session` keeps the id in
+the Flask session cookie.
+
 Idle limits are 15 minutes for police, OM and administrators and 30 minutes for everyone else;
 no session lives longer than 12 hours (values in the configuration, see docs/security.md).
 """
@@ -10,16 +13,15 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g, request, session
+from flask import current_app
 from sqlalchemy import select, update
 
 from schoolalert.accounts.models import User, UserSession
 from schoolalert.accounts.roles import POLICE_ROLES
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
-from schoolalert.web.context import client_address
+from schoolalert.origin import current_origin
 
-SESSION_KEY = "sid"
 TOUCH_INTERVAL = timedelta(seconds=60)
 
 
@@ -27,21 +29,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User) -> UserSession:
-    """Sign ``user`` in: a new session id, nothing carried over from before."""
+def open_session(user: User, user_agent: str) -> tuple[str, UserSession]:
+    """A new session row for ``user``; the random id to put in the cookie, and the row."""
     token = secrets.token_urlsafe(32)
     row = UserSession(
         session_hash=token_hash(token),
         user_id=user.id,
-        client_address=client_address(),
-        user_agent=(request.user_agent.string or "")[:200],
+        client_address=current_origin().client_address,
+        user_agent=user_agent[:200],
     )
     db.session.add(row)
     user.last_sign_in_at = utcnow()
     db.session.flush()
-    session.clear()
-    session[SESSION_KEY] = token
-    return row
+    return token, row
 
 
 def idle_limit(user: User) -> timedelta:
@@ -54,16 +54,17 @@ def idle_limit(user: User) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def session_user() -> User | None:
-    """The user of this request's web session, when the session is still alive."""
-    token = session.get(SESSION_KEY)
-    if not token:
-        return None
+def live_session(token: str) -> tuple[UserSession, User] | None:
+    """The session row and user behind a cookie's id while the session lives, or None.
+
+    A session past its idle or absolute limit, or of a deactivated user, is ended here (the
+    request's unit of work commits that). A live one has its last-seen time touched, at most
+    once a minute.
+    """
     row = db.session.scalar(
         select(UserSession).where(UserSession.session_hash == token_hash(token))
     )
     if row is None or row.ended_at is not None:
-        session.pop(SESSION_KEY, None)
         return None
     user = db.session.get(User, row.user_id)
     now = utcnow()
@@ -74,20 +75,12 @@ def session_user() -> User | None:
         reason = "absolute_timeout"
     elif now - row.last_seen_at > idle_limit(user):
         reason = "idle_timeout"
-    if reason is not None:
-        end_session(row, reason)
-        db.session.commit()
-        session.pop(SESSION_KEY, None)
+    if reason is not None or user is None:
+        end_session(row, reason or "deactivated")
         return None
     if now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
-        db.session.commit()
-    g.user_session = row
-    return user
-
-
-def current_session() -> UserSession | None:
-    return g.get("user_session")
+    return row, user
 
 
 def end_session(row: UserSession, reason: str) -> None:

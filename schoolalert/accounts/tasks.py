@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schoolalert.accounts.links import SEND_LINK_TASK, send_link
-from schoolalert.plugin_api import Task
+from schoolalert.plugin_types import Task
 from schoolalert.plugins import hookimpl
 
 

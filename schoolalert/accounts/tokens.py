@@ -103,7 +103,6 @@ def user_for_token(token: str) -> User | None:
         return None
     if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
         row.last_used_at = now
-        db.session.commit()
     return user
 
 

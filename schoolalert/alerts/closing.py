@@ -36,7 +36,7 @@ from schoolalert.events import AlertClosed, AlertPurged
 from schoolalert.extensions import db
 from schoolalert.notifications.models import Notification, NotificationKind
 from schoolalert.notifications.services import notify
-from schoolalert.plugin_api import PurgeReport
+from schoolalert.plugin_types import PurgeReport
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from schoolalert.alerts.closing import expire_due_alerts, purge_expired_responses
-from schoolalert.transaction import commit
 
 
 @click.command("expire")
@@ -14,7 +13,6 @@ from schoolalert.transaction import commit
 def expire_command() -> None:
     """Close the alerts whose time is up (also runs every minute in the background)."""
     closed = expire_due_alerts()
-    commit()
     click.echo(f"closed {closed} expired alert(s)")
 
 
@@ -25,5 +23,4 @@ retention_group = AppGroup("retention", help="Retention of responses after an al
 def retention_run_command() -> None:
     """Crypto-shred the responses whose retention period has ended (also runs hourly)."""
     purged = purge_expired_responses()
-    commit()
     click.echo(f"purged the responses of {purged} alert(s)")

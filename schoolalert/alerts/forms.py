@@ -23,7 +23,7 @@ from wtforms.fields import SelectChoice
 from schoolalert.alerts.models import Alert, ImageKind
 from schoolalert.alerts.targeting import EXCLUDE, available_selectors
 from schoolalert.errors import InvalidInput
-from schoolalert.plugin_api import TargetingError, TargetingSelector
+from schoolalert.plugin_types import TargetingError, TargetingSelector
 
 CORE_TARGETING = ("all", "schools", EXCLUDE)
 CODE_SEPARATORS = re.compile(r"[\s,;]+")

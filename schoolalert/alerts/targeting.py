@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from schoolalert.consent.participation import participating_clause
 from schoolalert.errors import InvalidInput
 from schoolalert.extensions import db
-from schoolalert.plugin_api import TargetingError, TargetingSelector
+from schoolalert.plugin_types import TargetingError, TargetingSelector
 from schoolalert.plugins import hookimpl
 from schoolalert.schools.models import Municipality, School
 

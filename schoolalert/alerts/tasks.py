@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from schoolalert.alerts.closing import expire_due_alerts, purge_expired_responses
 from schoolalert.notifications.services import DELIVER_TASK, deliver
-from schoolalert.plugin_api import Task
+from schoolalert.plugin_types import Task
 from schoolalert.plugins import hookimpl
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any, NoReturn
 
 from flask import current_app, request
 
+from schoolalert.formats import iso
 from schoolalert.web.errors import ApiError
+
+__all__ = ["iso", "json_body", "not_found", "unprocessable"]
 
 
 def json_body() -> dict[str, Any]:
@@ -36,8 +38,3 @@ def not_found() -> NoReturn:
 
 def unprocessable(message: str, code: str = "unprocessable") -> NoReturn:
     raise ApiError(422, code, message)
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``, as every timestamp of the API is written."""
-    return moment.isoformat().replace("+00:00", "Z") if moment else None

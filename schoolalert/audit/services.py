@@ -4,30 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import g, has_app_context
 from sqlalchemy import Select, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
-from schoolalert.api.helpers import iso
+from schoolalert.accounts.roles import AUDIT_READERS
 from schoolalert.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from schoolalert.database import utcnow
 from schoolalert.errors import InvalidInput, PermissionDenied
 from schoolalert.extensions import db
-from schoolalert.web.context import client_address, current_request_id
+from schoolalert.origin import current_origin
 
 # Keys that must never appear in details: secrets and the content of tips (PRODUCT I3, I4).
 FORBIDDEN_DETAIL_KEYS = frozenset(
     {"password", "otp", "code", "token", "secret", "tip", "message", "description"}
 )
-AUDIT_READERS = frozenset({Role.ADMIN, Role.PROSECUTOR})
 PAGE_SIZE = 100
 
 
@@ -55,6 +51,7 @@ def record(
         .values(sequence=AuditHead.sequence + 1)
         .returning(AuditHead.sequence, AuditHead.last_hash)
     ).one()
+    origin = current_origin()
     entry = AuditEvent(
         sequence=sequence,
         occurred_at=utcnow(),
@@ -64,8 +61,8 @@ def record(
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
         alert_id=alert_id,
-        client_address=client_address(),
-        request_id=current_request_id() or _command_request_id(),
+        client_address=origin.client_address,
+        request_id=origin.request_id,
         details=details,
         previous_hash=previous_hash,
     )
@@ -164,19 +161,6 @@ def _filtered(query: Select[Any], filters: AuditFilter) -> Select[Any]:
     if filters.until:
         query = query.where(AuditEvent.occurred_at < filters.until)
     return query
-
-
-def as_json(entry: AuditEvent) -> dict[str, Any]:
-    return _fields(entry) | {"occurred_at": iso(entry.occurred_at), "hash": entry.hash}
-
-
-def _command_request_id() -> str:
-    """Outside a request (CLI, jobs) one id per app context groups the entries it writes."""
-    if not has_app_context():
-        return uuid.uuid4().hex
-    if "audit_request_id" not in g:
-        g.audit_request_id = "job-" + uuid.uuid4().hex
-    return g.audit_request_id
 
 
 # -- Append-only, enforced in the ORM (and by a database trigger, see the migration) -----------

@@ -7,14 +7,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
-from schoolalert.audit import services as audit
 from schoolalert.consent import terms
 from schoolalert.consent.forms import TERMS_KIND_LABELS, TermsForm
 from schoolalert.consent.models import TermsKind
-from schoolalert.consent.register import csv_response, history
-from schoolalert.consent.views import register_page
+from schoolalert.consent.register import export as export_register
+from schoolalert.consent.views import csv_download, register_page
 from schoolalert.errors import DomainError
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 
 bp = Blueprint("consent_admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -34,7 +33,6 @@ def terms_page() -> Response | tuple[str, int]:
             rollback()
             form.text.errors.append(error.message)
         else:
-            commit()
             flash(
                 _("Version %(version)d is published.", version=version.version),
                 "success",
@@ -56,7 +54,4 @@ def register() -> str:
 
 @bp.get("/consent.csv")
 def register_csv() -> Response:
-    audit.record("consent.register_exported", actor=signed_in_user(), details={"board": None})
-    response = csv_response(history(None), "consent-register.csv")
-    commit()
-    return response
+    return csv_download(export_register(signed_in_user(), None), "consent-register.csv")

@@ -11,9 +11,8 @@ from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, iso, json_body
 from schoolalert.consent import agreements, boards, register, staff, terms
 from schoolalert.consent import participation as participation_rules
-from schoolalert.consent.models import TermsKind
+from schoolalert.consent.models import ParticipationChange, TermsKind
 from schoolalert.schools.models import Board
-from schoolalert.transaction import commit
 
 bp = Blueprint("consent", __name__)
 
@@ -96,7 +95,6 @@ def grant(number: str) -> Response:
         schools=body.get("schools"),
         terms_version=body.get("terms_version"),
     )
-    commit()
     return jsonify(_state_json(board))
 
 
@@ -105,7 +103,6 @@ def grant(number: str) -> Response:
 def withdraw_board(number: str) -> Response:
     board = boards.visible_board(signed_in_user(), number)
     participation_rules.withdraw_board(signed_in_user(), board)
-    commit()
     return jsonify(_state_json(board))
 
 
@@ -114,7 +111,6 @@ def withdraw_board(number: str) -> Response:
 def withdraw_school(number: str, code: str) -> Response:
     board = boards.visible_board(signed_in_user(), number)
     participation_rules.withdraw_school(signed_in_user(), board, code)
-    commit()
     return jsonify(_state_json(board))
 
 
@@ -140,7 +136,6 @@ def invite_staff(number: str) -> tuple[Response, int]:
         name=str(body.get("name") or ""),
         school_code=str(body.get("school") or ""),
     )
-    commit()
     return jsonify(
         {
             "id": user.id,
@@ -169,7 +164,6 @@ def accept_agreement() -> tuple[Response, int]:
     agreement, created = agreements.accept_statement(
         signed_in_user(), json_body().get("terms_version")
     )
-    commit()
     return jsonify(
         {
             "terms_version": agreement.terms_version.version,
@@ -194,7 +188,7 @@ def _state_json(board: Board) -> dict[str, Any]:
     changes, oldest first."""
     state = register.board_state(board)
     changes = register.history(board)
-    as_json = {change.id: register.change_as_json(change) for change in changes}
+    as_json = {change.id: change_json(change) for change in changes}
     return {
         "board": {"number": board.number, "name": board.name},
         "terms_version": state.current_terms.version if state.current_terms else None,
@@ -219,4 +213,15 @@ def _state_json(board: Board) -> dict[str, Any]:
             }
             for item in state.schools
         ],
+    }
+
+
+def change_json(change: ParticipationChange) -> dict[str, object]:
+    return {
+        "action": change.action.value,
+        "scope": "location" if change.school_id else "board",
+        "school": change.school.code if change.school else None,
+        "terms_version": change.terms_version.version if change.terms_version else None,
+        "occurred_at": iso(change.occurred_at),
+        "actor_id": change.actor_id,
     }

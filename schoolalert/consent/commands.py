@@ -10,7 +10,6 @@ from flask.cli import AppGroup
 from schoolalert.consent import terms
 from schoolalert.consent.models import TermsKind
 from schoolalert.errors import DomainError
-from schoolalert.transaction import commit, rollback
 
 terms_group = AppGroup("terms", help="Participation terms and the staff confidentiality statement.")
 
@@ -33,9 +32,7 @@ def publish_command(kind: str, path: Path, keep_acceptances: bool) -> None:
             requires_reacceptance=not keep_acceptances,
         )
     except (DomainError, UnicodeDecodeError) as error:
-        rollback()
         raise click.ClickException(str(getattr(error, "message", error))) from None
-    commit()
     again = "re-acceptance required" if version.requires_reacceptance else "acceptances kept"
     click.echo(f"published {kind} version {version.version} ({again})")
 

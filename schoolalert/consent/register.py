@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flask import Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
-from schoolalert.api.helpers import iso
+from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
+from schoolalert.audit import services as audit
 from schoolalert.consent import terms
 from schoolalert.consent.models import (
     BoardParticipation,
@@ -22,7 +23,9 @@ from schoolalert.consent.models import (
     TermsVersion,
 )
 from schoolalert.consent.participation import participating_clause
+from schoolalert.errors import PermissionDenied
 from schoolalert.extensions import db
+from schoolalert.formats import iso
 from schoolalert.schools.models import Board, School
 
 PAGE_SIZE = 100
@@ -162,26 +165,19 @@ def history_page(board: Board | None, page: int) -> tuple[list[ParticipationChan
     return list(rows), db.session.scalar(count) or 0
 
 
-def change_as_json(change: ParticipationChange) -> dict[str, object]:
-    return {
-        "action": change.action.value,
-        "scope": "location" if change.school_id else "board",
-        "school": change.school.code if change.school else None,
-        "terms_version": change.terms_version.version if change.terms_version else None,
-        "occurred_at": iso(change.occurred_at),
-        "actor_id": change.actor_id,
-    }
-
-
-def csv_response(changes: Iterable[ParticipationChange], file_name: str) -> Response:
-    return Response(
-        csv_text(changes).encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{file_name}"',
-            "Cache-Control": "no-store",
-        },
+def export(actor: User, board: Board | None) -> str:
+    """The register as CSV — one board's (``board``, which the caller made visible to the actor)
+    or every board's (administrators) — recorded in the audit trail, whichever page asked."""
+    if board is None and actor.role != Role.ADMIN:
+        raise PermissionDenied("only administrators export the register of every board")
+    audit.record(
+        "consent.register_exported",
+        actor=actor,
+        object_type="board" if board else None,
+        object_id=board.id if board else None,
+        details={"board": board.number if board else None},
     )
+    return csv_text(history(board))
 
 
 def csv_text(changes: Iterable[ParticipationChange]) -> str:

@@ -5,27 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import groupby
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.roles import Role
-from schoolalert.audit import services as audit
 from schoolalert.consent import agreements, boards, participation, staff, terms
 from schoolalert.consent.forms import BriefingForm, GrantForm, StaffInviteForm, WithdrawForm
 from schoolalert.consent.models import TermsKind
 from schoolalert.consent.register import (
     PAGE_SIZE,
     board_state,
-    csv_response,
-    history,
     history_page,
 )
+from schoolalert.consent.register import export as export_register
 from schoolalert.errors import DomainError
 from schoolalert.schools.models import Board
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 from schoolalert.web.views import safe_next_url
 
 bp = Blueprint("consent", __name__, template_folder="templates")
@@ -98,7 +95,6 @@ def _apply(operation: Callable[[], object], message: str) -> None:
         rollback()
         flash(error.message, "error")
     else:
-        commit()
         flash(message, "success")
 
 
@@ -129,16 +125,20 @@ def register_page(board: Board | None, csv_url: str) -> str:
 @bp.get("/boards/<number>/register.csv")
 def register_csv(number: str) -> Response:
     board = boards.visible_board(signed_in_user(), number)
-    audit.record(
-        "consent.register_exported",
-        actor=signed_in_user(),
-        object_type="board",
-        object_id=board.id,
-        details={"board": board.number},
+    text = export_register(signed_in_user(), board)
+    return csv_download(text, f"consent-register-{board.number}.csv")
+
+
+def csv_download(text: str, file_name: str) -> Response:
+    """A CSV export as a download that is never cached."""
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_name}"',
+            "Cache-Control": "no-store",
+        },
     )
-    response = csv_response(history(board), f"consent-register-{board.number}.csv")
-    commit()
-    return response
 
 
 # -- staff ---------------------------------------------------------------------------------------
@@ -169,7 +169,6 @@ def invite_staff(number: str) -> Response | tuple[str, int]:
             errors = field.errors if field is not None else form.form_errors
             errors.append(error.message)
         else:
-            commit()
             flash(_("The invitation has been sent."), "success")
             return redirect(url_for(".staff_page", number=board.number))
     return _render_staff(board, form), 422
@@ -238,7 +237,6 @@ def briefing() -> Response | str:
             rollback()
             flash(error.message, "error")
             return redirect(url_for(".briefing", next=form.next.data or None))
-        commit()
         flash(_("Thank you. You can now see alerts for your school."), "success")
         return redirect(safe_next_url(form.next.data, url_for("web.home")))
     return render_template(

@@ -8,7 +8,6 @@ from flask.cli import with_appcontext
 
 from schoolalert.config import is_production
 from schoolalert.demo.loader import load_demo
-from schoolalert.transaction import commit
 
 
 @click.command("demo")
@@ -18,7 +17,6 @@ def demo_command() -> None:
     if is_production(current_app.config):
         raise click.ClickException("refusing to load demo data in production")
     result = load_demo()
-    commit()
     base = current_app.config["BASE_URL"]
     click.echo(
         f"Demo: {result.schools} schools ({result.participating} taking part), "

@@ -9,7 +9,6 @@ from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api.openapi import document
 from schoolalert.plugin_admin import services
 from schoolalert.plugins import PluginError
-from schoolalert.transaction import commit
 from schoolalert.web.errors import ApiError
 
 bp = Blueprint("plugins", __name__, url_prefix="/plugins")
@@ -50,5 +49,4 @@ def _switch(name: str, *, enabled: bool) -> Response:
         raise ApiError(409, "conflict", str(error)) from None
     except PluginError as error:
         raise ApiError(422, "unprocessable", str(error)) from None
-    commit()
     return jsonify(status.as_json())

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.plugin_admin import services
-from schoolalert.transaction import commit
+from schoolalert.transaction import rollback
 
 bp = Blueprint("plugin_admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -27,9 +27,9 @@ def toggle_plugin(name: str, action: str) -> Response:
     try:
         services.set_enabled(manager, name, action == "enable", actor=signed_in_user())
     except services.PluginStateLocked:
+        rollback()
         flash(_("The plugin state is fixed by the server configuration."), "error")
         return redirect(url_for(".plugins"))
-    commit()
     if action == "enable":
         flash(_("Plugin %(name)s is enabled.", name=name), "success")
     else:

@@ -11,7 +11,6 @@ from schoolalert.extensions import db
 from schoolalert.schools.duo import DuoFormatError
 from schoolalert.schools.geography import sync_reference_geography
 from schoolalert.schools.importer import ImportResult, import_boards, import_locations
-from schoolalert.transaction import commit, rollback
 
 schools_group = AppGroup("schools", help="The school registry: DUO import, reference geography.")
 
@@ -32,9 +31,7 @@ def import_command(path: Path, boards: Path | None, dry_run: bool) -> None:
         try:
             results.append(service(db.session, file.read_bytes(), file.name, dry_run=dry_run))
         except DuoFormatError as error:
-            rollback()
             raise click.ClickException(f"{file.name}: {error}; nothing was imported") from None
-    commit()
     for result in results:
         _report(result)
 
@@ -54,5 +51,4 @@ def _report(result: ImportResult) -> None:
 def geography_command() -> None:
     """Load or refresh the reference municipalities and postcode areas in the database."""
     outcome = sync_reference_geography(db.session)
-    commit()
     click.echo(f"Reference geography: {outcome.created} rows added, {outcome.updated} updated")

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from schoolalert.accounts.models import User
+from schoolalert.audit import services as audit
 from schoolalert.database import utcnow
 from schoolalert.schools import duo, records
 from schoolalert.schools.geography import (
@@ -49,6 +51,7 @@ class ImportResult:
     boards_created: int = 0
     issues: list[Issue] = field(default_factory=list)
     seconds: float = 0.0
+    run_id: int | None = None
 
     @property
     def warnings(self) -> int:
@@ -260,26 +263,37 @@ def _result(table: duo.DuoTable, file_name: str, dry_run: bool) -> ImportResult:
 def _record_run(
     session: Session, result: ImportResult, started: float, user_id: int | None
 ) -> ImportResult:
-    """Keep the run (also a dry run) in ``import_runs``, with its report."""
+    """Keep the run (also a dry run) in ``import_runs``, with its report, and audit it — the
+    same for an import from the web page and from the command line."""
     result.seconds = time.perf_counter() - started
-    session.add(
-        ImportRun(
-            user_id=user_id,
-            file_name=result.file_name[:255],
-            kind=result.kind,
-            dry_run=result.dry_run,
-            encoding=result.encoding,
-            rows=result.rows,
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            deactivated=result.deactivated,
-            rejected=result.rejected,
-            skipped=result.skipped,
-            warnings=result.warnings,
-            seconds=round(result.seconds, 3),
-            report=[issue.as_json() for issue in result.issues],
-        )
+    run = ImportRun(
+        user_id=user_id,
+        file_name=result.file_name[:255],
+        kind=result.kind,
+        dry_run=result.dry_run,
+        encoding=result.encoding,
+        rows=result.rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        deactivated=result.deactivated,
+        rejected=result.rejected,
+        skipped=result.skipped,
+        warnings=result.warnings,
+        seconds=round(result.seconds, 3),
+        report=[issue.as_json() for issue in result.issues],
     )
+    session.add(run)
     session.flush()
+    result.run_id = run.id
+    audit.record(
+        "schools.imported",
+        actor=session.get(User, user_id) if user_id is not None else None,
+        object_type="import_run",
+        object_id=run.id,
+        details={
+            "kind": "boards" if result.kind == ImportKind.BOARDS else "locations",
+            "dry_run": result.dry_run,
+        },
+    )
     return result

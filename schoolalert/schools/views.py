@@ -13,13 +13,12 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields import SelectChoice
 
 from schoolalert.accounts.auth import signed_in_user
-from schoolalert.audit import services as audit
 from schoolalert.extensions import db
 from schoolalert.schools import registry
 from schoolalert.schools.duo import DuoFormatError
 from schoolalert.schools.importer import import_boards, import_locations
 from schoolalert.schools.models import ImportRun, Municipality
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 
 bp = Blueprint("schools", __name__, url_prefix="/admin/schools", template_folder="templates")
 
@@ -74,7 +73,7 @@ def imports() -> Response | tuple[str, int]:
         upload = form.file.data
         importer = IMPORTERS[form.kind.data]
         try:
-            importer(
+            result = importer(
                 db.session,
                 upload.read(),
                 upload.filename or "upload.csv",
@@ -85,21 +84,8 @@ def imports() -> Response | tuple[str, int]:
             rollback()
             form.file.errors.append(_("Nothing was imported: %(reason)s", reason=str(error)))
         else:
-            run_id = db.session.scalar(
-                select(ImportRun.id)
-                .where(ImportRun.user_id == signed_in_user().id)
-                .order_by(ImportRun.id.desc())
-            )
-            audit.record(
-                "schools.imported",
-                actor=signed_in_user(),
-                object_type="import_run",
-                object_id=run_id,
-                details={"kind": form.kind.data, "dry_run": bool(form.dry_run.data)},
-            )
-            commit()
             flash(_("The file has been read; the report is below."), "success")
-            return redirect(url_for(".import_run", run_id=run_id))
+            return redirect(url_for(".import_run", run_id=result.run_id))
     runs = db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(100)).all()
     page = render_template("schools/imports.html", form=form, runs=runs)
     return page, 422 if form.errors else 200

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from schoolalert.plugin_api import Task
+from schoolalert.plugin_types import Task
 from schoolalert.plugins import hookimpl
 
 

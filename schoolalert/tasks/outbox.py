@@ -18,7 +18,7 @@ from sqlalchemy import inspect, select, update
 
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
-from schoolalert.plugin_api import Task
+from schoolalert.plugin_types import Task
 from schoolalert.tasks.models import FINISHED, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)

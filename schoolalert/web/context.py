@@ -5,31 +5,24 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import g, has_app_context, has_request_context, request
+from flask import g, request
 from werkzeug.wrappers import Response
+
+from schoolalert.origin import Origin, set_origin
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def assign_request_id() -> None:
-    """Keep a well-formed id from the load balancer, otherwise make one."""
+    """Keep a well-formed id from the load balancer, otherwise make one; with the client's
+    address it is the origin the services see for this request (:mod:`schoolalert.origin`)."""
     offered = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = offered if _ACCEPTABLE_ID.match(offered) else uuid.uuid4().hex
+    set_origin(Origin(client_address=request.remote_addr, request_id=g.request_id))
 
 
 def add_request_id_header(response: Response) -> Response:
     if "request_id" in g:
         response.headers[REQUEST_ID_HEADER] = g.request_id
     return response
-
-
-def current_request_id() -> str | None:
-    return g.get("request_id") if has_app_context() else None
-
-
-def client_address() -> str | None:
-    """The client's address as the (proxy-corrected) request sees it; ``cli`` outside requests."""
-    if has_request_context():
-        return request.remote_addr
-    return "cli"

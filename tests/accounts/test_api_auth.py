@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from schoolalert.accounts.models import ApiToken, TokenKind
+from schoolalert.audit.models import AuditEvent
 from schoolalert.extensions import db
 from tests.factories import fresh_code
 
@@ -176,3 +177,18 @@ def test_every_role_obtains_a_token_with_password_and_code(app, client, make_use
     response = get_token(client, app, user)
     assert response.status_code == 200
     assert response.json["token"].startswith("sa_")
+
+
+def test_failed_token_requests_are_audited_like_failed_sign_ins(app, client, make_user):
+    """The web and the API share one sign-in service: the 401 keeps the attempt's audit entry."""
+    user = make_user()
+    get_token(client, app, user, password="nope nope nope nope")
+    get_token(client, app, user, otp="000000")
+    with app.app_context():
+        entries = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "sign_in.failed")
+        ).all()
+    assert [(entry.object_id, entry.details) for entry in entries] == [
+        (str(user.id), {"stage": "api_password"}),
+        (str(user.id), {"stage": "api_second_factor"}),
+    ]

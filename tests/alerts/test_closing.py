@@ -32,7 +32,7 @@ class BrokenPurge:
         raise TimeoutError("partner unreachable")
 
 
-def test_plugins_purge_their_copies_and_failures_are_on_the_record(world):
+def test_hook_purge_alert_copies_are_purged_and_failures_are_on_the_record(world):
     plugins = world.app.extensions["schoolalert.plugins"]
     plugins._pm.register(PartnerCopy(), name="partner")
     plugins._pm.register(BrokenPurge(), name="broken")

@@ -19,7 +19,7 @@ class SlotPlugin:
         return None
 
 
-def test_plugins_add_to_the_police_and_the_staff_alert_pages(app, world, web):
+def test_hook_template_slot_adds_to_the_police_and_the_staff_alert_pages(app, world, web):
     app.extensions["schoolalert.plugins"]._pm.register(SlotPlugin(), name="slots")
     alert_id = world.published()
     police = web.get(world.prosecutor, f"/alerts/{alert_id}").text

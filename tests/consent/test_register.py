@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
+from sqlalchemy import select
+
+from schoolalert.audit.models import AuditEvent
 from schoolalert.consent import participation
+from schoolalert.extensions import db
 
 
 def history_of(act, setup, publish) -> None:
@@ -93,3 +97,17 @@ def test_the_administrators_register_covers_every_board(
     assert {r["board_number"] for r in rows} == {one.board.number, two.board.number}
     assert client.get(f"/boards/{one.board.number}/register").status_code == 200
     assert signed_in(one.admin).get("/admin/consent").status_code == 403
+
+
+def test_each_export_is_audited_once(setup, make_user, publish, act, signed_in, app):
+    history_of(act, setup, publish)
+    signed_in(setup.admin).get(f"/boards/{setup.board.number}/register.csv")
+    signed_in(make_user("admin")).get("/admin/consent.csv")
+    with app.app_context():
+        entries = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "consent.register_exported")
+        ).all()
+    assert [(entry.object_type, entry.details) for entry in entries] == [
+        ("board", {"board": setup.board.number}),
+        (None, {"board": None}),
+    ]

@@ -66,7 +66,7 @@ def test_forcing_an_uninstalled_plugin_stops_start_up(app_config):
         create_app({**app_config, "PLUGINS_ENABLED": ["nonexistent"]})
 
 
-def test_disabled_plugin_hooks_are_silent_and_enabled_ones_are_called(app):
+def test_hook_track_event_is_called_only_while_the_plugin_is_enabled(app):
     plugins = app.extensions["schoolalert.plugins"]
     with app.app_context():
         plugins.track_event(AlertSubmitted(alert_id=1))
@@ -93,7 +93,7 @@ def test_disabling_takes_effect_in_another_process_at_its_next_request(app, app_
     assert client.get("/plugins/example/counts").status_code == 404
 
 
-def test_routes_of_a_disabled_plugin_answer_404_even_when_unauthenticated(app, client):
+def test_hook_register_blueprints_routes_answer_404_while_the_plugin_is_disabled(app, client):
     assert client.get("/plugins/example/counts").status_code == 404
     enable(app)
     response = client.get("/plugins/example/counts")
@@ -101,7 +101,7 @@ def test_routes_of_a_disabled_plugin_answer_404_even_when_unauthenticated(app, c
     assert response.headers["Location"].startswith("/sign-in")
 
 
-def test_commands_of_a_disabled_plugin_refuse_to_run(app, runner):
+def test_hook_register_commands_run_only_while_the_plugin_is_enabled(app, runner):
     result = runner.invoke(args=["example-count"])
     assert result.exit_code != 0
     assert "plugin 'example' is disabled" in result.output
@@ -133,7 +133,7 @@ def published_job(app) -> tuple[OutboxStatus, int]:
         return message.status, rows
 
 
-def test_jobs_of_an_enabled_plugin_run(app, run_jobs):
+def test_hook_register_tasks_jobs_of_an_enabled_plugin_run(app, run_jobs):
     enable(app)
     publish_event_and_maybe_disable(app, disable_before_commit=False)
     run_jobs()

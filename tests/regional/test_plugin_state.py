@@ -17,7 +17,9 @@ REGIONAL_TARGETING = {
 
 
 @pytest.mark.parametrize("key", sorted(REGIONAL_TARGETING))
-def test_a_disabled_plugin_makes_its_selectors_unknown_and_enabling_restores_them(regional, key):
+def test_hook_register_targeting_selectors_unknown_while_disabled_restored_when_enabled(
+    regional, key
+):
     targeting = REGIONAL_TARGETING[key]
     assert regional.preview(targeting).status_code == 200
     enable(regional.app, False)

@@ -6,6 +6,7 @@ import shutil
 
 from sqlalchemy import func, select
 
+from schoolalert.audit.models import AuditEvent
 from schoolalert.extensions import db
 from schoolalert.schools.models import Board, ImportRun, School
 from tests.schools.conftest import FIXTURES, column, edit_rows, fixture_bytes
@@ -87,3 +88,17 @@ def test_a_missing_file_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(args=["schools", "import", str(tmp_path / "nowhere.csv")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_an_import_from_the_command_line_is_audited(app, runner):
+    """The import service audits the run, whether the web page or the command started it."""
+    result = runner.invoke(args=["schools", "import", str(FIXTURES / "vestigingenbo.csv")])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        run_id = db.session.scalar(select(ImportRun.id))
+        entry = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "schools.imported")
+        ).one()
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (None, "import_run", str(run_id))
+    assert entry.details == {"kind": "locations", "dry_run": False}
+    assert entry.client_address == "cli"

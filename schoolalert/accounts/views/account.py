@@ -13,22 +13,17 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from schoolalert.accounts import second_factor, services
+from schoolalert.accounts import authentication, second_factor, services
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
 )
 from schoolalert.accounts.passwords import PasswordRejected, verify_password
-from schoolalert.accounts.sessions import (
-    current_session,
-    end_all_sessions,
-    end_session,
-    live_sessions,
-)
+from schoolalert.accounts.sessions import end_all_sessions, end_session, live_sessions
 from schoolalert.accounts.views import bp
-from schoolalert.audit import services as audit
-from schoolalert.transaction import commit
+from schoolalert.accounts.web_session import current_session
+from schoolalert.transaction import rollback
 
 
 @bp.get("/account")
@@ -48,21 +43,15 @@ def end_own_session(session_id: int) -> Response:
     if row is None:
         abort(404)
     end_session(row, "ended_by_user")
-    commit()
     flash(_("The session has been ended."), "success")
     return redirect(url_for(".account"))
 
 
 @bp.post("/account/sessions/end-all")
 def end_all_own_sessions() -> Response:
-    end_all_sessions(signed_in_user().id, "signed_out_everywhere")
-    audit.record(
-        "sign_out.everywhere",
-        actor=signed_in_user(),
-        object_type="user",
-        object_id=signed_in_user().id,
-    )
-    commit()
+    user = signed_in_user()
+    end_all_sessions(user.id, "signed_out_everywhere")
+    authentication.signed_out(user, everywhere=True)
     session.clear()
     flash(_("You are signed out everywhere."), "success")
     return redirect(url_for(".sign_in"))
@@ -70,14 +59,7 @@ def end_all_own_sessions() -> Response:
 
 @bp.post("/account/recovery-codes")
 def regenerate_recovery_codes() -> str:
-    codes = second_factor.new_recovery_codes(signed_in_user())
-    audit.record(
-        "user.recovery_codes_renewed",
-        actor=signed_in_user(),
-        object_type="user",
-        object_id=signed_in_user().id,
-    )
-    commit()
+    codes = authentication.renew_recovery_codes(signed_in_user())
     return render_template(
         "accounts/recovery_codes.html", codes=codes, destination=url_for(".account")
     )
@@ -93,9 +75,9 @@ def change_password() -> Response | str:
             try:
                 services.set_password(signed_in_user(), form.password.data or "", reason="changed")
             except PasswordRejected as rejected:
+                rollback()
                 form.password.errors = [str(rejected.reason)]
             else:
-                commit()
                 session.clear()
                 flash(_("Your password is changed. Please sign in again."), "success")
                 return redirect(url_for(".sign_in"))

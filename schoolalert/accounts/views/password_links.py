@@ -23,7 +23,7 @@ from schoolalert.accounts.views import bp
 from schoolalert.errors import NotFound
 from schoolalert.extensions import limiter
 from schoolalert.limits import config_limit
-from schoolalert.transaction import commit
+from schoolalert.transaction import rollback
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
@@ -32,7 +32,6 @@ def password_reset_request() -> Response | str:
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data or "")
-        commit()
         flash(
             _(
                 "If an account exists for this address, a link to choose a new password is on its "
@@ -66,10 +65,10 @@ def _set_password_with_link(token: str, purpose: LinkPurpose) -> Response | str:
         try:
             services.set_password(link.user, form.password.data or "", reason=purpose.value)
         except PasswordRejected as rejected:
+            rollback()
             form.password.errors = [str(rejected.reason)]
         else:
             links.consume(link)
-            commit()
             session.clear()
             flash(_("Your password is set. Sign in with it and your second factor."), "success")
             return redirect(url_for(".sign_in"))

@@ -16,23 +16,20 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from schoolalert.accounts import second_factor, services
+from schoolalert.accounts import authentication, second_factor
 from schoolalert.accounts.auth import is_signed_in, signed_in_user
+from schoolalert.accounts.authentication import Channel
 from schoolalert.accounts.forms import (
     CodeForm,
     SignInForm,
 )
 from schoolalert.accounts.models import User
-from schoolalert.accounts.sessions import (
-    current_session,
-    end_session,
-    start_session,
-)
+from schoolalert.accounts.sessions import end_session
 from schoolalert.accounts.views import bp
-from schoolalert.audit import services as audit
+from schoolalert.accounts.web_session import current_session, start_session
 from schoolalert.extensions import db, limiter
 from schoolalert.limits import config_limit
-from schoolalert.transaction import commit
+from schoolalert.web.unit_of_work import keep_refusal
 from schoolalert.web.views import safe_next_url
 
 PENDING = "pending_sign_in"
@@ -55,10 +52,10 @@ def sign_in() -> Response | str:
         return redirect(url_for("web.home"))
     form = SignInForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.check_credentials(form.email.data or "", form.password.data or "")
+        email, password = form.email.data or "", form.password.data or ""
+        user = authentication.check_password(email, password, Channel.WEB)
         if user is None:
-            services.record_sign_in_failure(form.email.data or "", "password")
-            commit()
+            keep_refusal()  # the failed attempt's audit entry is kept
             flash(_("The e-mail address or password is not right."), "error")
             return render_template("accounts/sign_in.html", form=form), 401
         session.clear()
@@ -67,7 +64,6 @@ def sign_in() -> Response | str:
             "started": time.time(),
             "next": safe_next_url(form.next.data),
         }
-        commit()
         if second_factor.has_confirmed_factor(user):
             return redirect(url_for(".second_factor_code"))
         return redirect(url_for(".enrol"))
@@ -89,7 +85,7 @@ def _pending_user() -> User | None:
 def _complete_sign_in(user: User) -> str:
     destination = session.get(PENDING, {}).get("next") or url_for("web.home")
     start_session(user)  # clears the pre-sign-in session: a new id, nothing carried over
-    audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id)
+    authentication.signed_in(user)
     return destination
 
 
@@ -104,13 +100,9 @@ def second_factor_code() -> Response | str:
         return redirect(url_for(".enrol"))
     form = CodeForm()
     if form.validate_on_submit():
-        code = form.code.data or ""
-        if second_factor.verify_totp(user, code) or second_factor.use_recovery_code(user, code):
-            destination = _complete_sign_in(user)
-            commit()
-            return redirect(destination)
-        services.record_sign_in_failure(user.email, "second_factor")
-        commit()
+        if authentication.check_second_factor(user, form.code.data or "", Channel.WEB):
+            return redirect(_complete_sign_in(user))
+        keep_refusal()  # the failed attempt's audit entry is kept
         flash(_("This code is not right, or was used before."), "error")
         return render_template("accounts/code.html", form=form), 401
     return render_template("accounts/code.html", form=form)
@@ -133,22 +125,13 @@ def enrol() -> Response | str:
     if enrolment is None:
         enrolment = second_factor.begin_totp_enrolment(user)
         session[PENDING] = {**pending, "authenticator_id": enrolment.authenticator_id}
-        commit()
     form = CodeForm()
     if form.validate_on_submit():
-        if second_factor.confirm_totp_enrolment(
+        codes = authentication.confirm_enrolment(
             user, enrolment.authenticator_id, form.code.data or ""
-        ):
-            codes = second_factor.new_recovery_codes(user)
-            audit.record(
-                "user.second_factor_enrolled",
-                actor=user,
-                object_type="user",
-                object_id=user.id,
-                details={"kind": "totp"},
-            )
+        )
+        if codes is not None:
             destination = _complete_sign_in(user)
-            commit()
             return render_template(
                 "accounts/recovery_codes.html", codes=codes, destination=destination
             )
@@ -161,10 +144,7 @@ def sign_out() -> Response:
     row = current_session()
     if row is not None:
         end_session(row, "signed_out")
-        audit.record(
-            "sign_out", actor=signed_in_user(), object_type="user", object_id=signed_in_user().id
-        )
-        commit()
+        authentication.signed_out(signed_in_user())
     session.clear()
     flash(_("You are signed out."), "success")
     return redirect(url_for(".sign_in"))

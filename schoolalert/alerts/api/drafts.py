@@ -16,7 +16,6 @@ from schoolalert.alerts.images import ImageRejected
 from schoolalert.alerts.police import police_alert
 from schoolalert.api import document, json_body
 from schoolalert.limits import upload_limit
-from schoolalert.transaction import commit
 from schoolalert.web.errors import ApiError
 
 TARGETING_SCHEMA = {
@@ -58,7 +57,6 @@ def list_alerts() -> HttpResponse:
 )
 def create_alert() -> tuple[HttpResponse, int]:
     alert = drafting.create_draft(signed_in_user(), drafting.parse_draft(json_body()))
-    commit()
     return jsonify(alert_json(alert)), 201
 
 
@@ -71,7 +69,6 @@ def create_alert() -> tuple[HttpResponse, int]:
 )
 def update_alert(alert_id: int) -> HttpResponse:
     alert = drafting.update_draft(signed_in_user(), alert_id, drafting.parse_draft(json_body()))
-    commit()
     return jsonify(alert_json(alert))
 
 
@@ -126,7 +123,6 @@ def upload_image(alert_id: int) -> tuple[HttpResponse, int]:
         )
     except ImageRejected as rejected:
         raise ApiError(rejected.status, rejected.code, str(rejected.message)) from None
-    commit()
     return jsonify({"id": image.id, "sha256": image.sha256}), 201
 
 
@@ -134,7 +130,6 @@ def upload_image(alert_id: int) -> tuple[HttpResponse, int]:
 @document(summary="Remove an image from a draft", tags=["alerts"], responses={204: "removed"})
 def delete_image(alert_id: int, image_id: int) -> tuple[str, int]:
     drafting.remove_image(signed_in_user(), alert_id, image_id)
-    commit()
     return "", 204
 
 
@@ -146,7 +141,6 @@ def delete_image(alert_id: int, image_id: int) -> tuple[str, int]:
 )
 def police_image(alert_id: int, image_id: int) -> HttpResponse:
     view = access.view_image(signed_in_user(), alert_id, image_id)
-    commit()
     return image_response(view)
 
 

@@ -10,7 +10,6 @@ from schoolalert.alerts import closing, drafting, responses, review
 from schoolalert.alerts.api import bp
 from schoolalert.alerts.api.serialise import alert_json, purge_record_json, response_json
 from schoolalert.api import document, json_body
-from schoolalert.transaction import commit
 
 
 @bp.post("/alerts/<int:alert_id>/submit")
@@ -21,7 +20,6 @@ from schoolalert.transaction import commit
 )
 def submit_alert(alert_id: int) -> HttpResponse:
     alert = drafting.submit(signed_in_user(), alert_id)
-    commit()
     return jsonify(alert_json(alert))
 
 
@@ -35,7 +33,6 @@ def submit_alert(alert_id: int) -> HttpResponse:
 def approve_alert(alert_id: int) -> HttpResponse:
     body = json_body() if request.content_length else {}
     alert = review.approve(signed_in_user(), alert_id, body.get("duration_days"))
-    commit()
     return jsonify(alert_json(alert))
 
 
@@ -52,7 +49,6 @@ def approve_alert(alert_id: int) -> HttpResponse:
 )
 def reject_alert(alert_id: int) -> HttpResponse:
     alert = review.reject(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
-    commit()
     return jsonify(alert_json(alert))
 
 
@@ -69,7 +65,6 @@ def reject_alert(alert_id: int) -> HttpResponse:
 )
 def close_alert(alert_id: int) -> HttpResponse:
     record = closing.close(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
-    commit()
     return jsonify(purge_record_json(record))
 
 
@@ -77,7 +72,6 @@ def close_alert(alert_id: int) -> HttpResponse:
 @document(summary="Responses with their tips (investigator)", tags=["alerts"])
 def list_responses(alert_id: int) -> HttpResponse:
     views = responses.responses_for_investigator(signed_in_user(), alert_id)
-    commit()  # the consultation is audited
     return jsonify({"responses": [response_json(view) for view in views]})
 
 

@@ -14,7 +14,6 @@ from schoolalert.alerts.http import image_response
 from schoolalert.alerts.models import Alert
 from schoolalert.api import document, iso, json_body
 from schoolalert.consent.eligibility import staff_may_see_alerts
-from schoolalert.transaction import commit
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -78,7 +77,6 @@ def my_alert(alert_id: int) -> HttpResponse:
 )
 def staff_image(alert_id: int, image_id: int) -> HttpResponse:
     view = access.view_image(signed_in_user(), alert_id, image_id)
-    commit()
     return image_response(view)
 
 
@@ -103,5 +101,4 @@ def my_response(alert_id: int) -> tuple[HttpResponse, int]:
     body = json_body()
     kind = str(body.pop("kind", ""))
     response = responses.respond(signed_in_user(), alert_id, kind, body)
-    commit()
     return jsonify({"id": response.id, "kind": response.kind.value}), 201

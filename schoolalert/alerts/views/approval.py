@@ -16,7 +16,7 @@ from schoolalert.alerts.forms import (
 from schoolalert.alerts.views import bp
 from schoolalert.alerts.views.page import Page, act, alert_page
 from schoolalert.errors import Conflict, InvalidInput
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 
 
 @bp.post("/<int:alert_id>/submit")
@@ -45,7 +45,6 @@ def approve(alert_id: int) -> Response | Page:
     except Conflict as error:
         rollback()
         return alert_page(alert_id, 409, error=error.message)
-    commit()
     flash(_("The alert is approved and published."), "success")
     return redirect(url_for(".alert", alert_id=alert_id))
 
@@ -62,6 +61,5 @@ def reject(alert_id: int) -> Response | Page:
     except Conflict as error:
         rollback()
         return alert_page(alert_id, 409, error=error.message)
-    commit()
     flash(_("The alert is sent back to the investigator."), "success")
     return redirect(url_for(".alert", alert_id=alert_id))

@@ -16,14 +16,13 @@ from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.views import bp
 from schoolalert.alerts.views.page import Page, alert_page
 from schoolalert.errors import Conflict, InvalidInput
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 
 
 @bp.get("/<int:alert_id>/responses")
 def responses_page(alert_id: int) -> str:
     user = signed_in_user()
     rows = responses.responses_for_investigator(user, alert_id)
-    commit()  # the consultation is audited
     return render_template(
         "alerts/responses.html", alert=police_alert(user, alert_id), responses=rows
     )
@@ -39,7 +38,6 @@ def close(alert_id: int) -> Response | Page | str:
         except (InvalidInput, Conflict) as error:
             rollback()
             return alert_page(alert_id, error.status, error=error.message)
-        commit()
         flash(_("The alert is closed and its images are destroyed."), "success")
         return redirect(url_for(".purge_record", alert_id=alert_id))
     alert = police_alert(signed_in_user(), alert_id)

@@ -24,7 +24,7 @@ from schoolalert.alerts.preview import TargetingPreview, targeting_preview
 from schoolalert.alerts.views import bp
 from schoolalert.alerts.views.page import Page
 from schoolalert.errors import InvalidInput
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -67,7 +67,6 @@ def _save_draft(form: DraftForm, alert: Alert | None) -> Response | Page:
     except InvalidInput as error:
         rollback()
         return _draft_page(form, alert, payload["targeting"], place_error(form, error), 422)
-    commit()
     flash(_("The draft is saved."), "success")
     return redirect(url_for(".alert", alert_id=alert.id))
 

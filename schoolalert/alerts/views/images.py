@@ -18,13 +18,12 @@ from schoolalert.alerts.views import bp
 from schoolalert.alerts.views.page import Page, act, alert_page
 from schoolalert.errors import Conflict, InvalidInput
 from schoolalert.limits import upload_limit
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 
 
 @bp.get("/<int:alert_id>/images/<int:image_id>")
 def image(alert_id: int, image_id: int) -> Response:
     view = access.view_image(signed_in_user(), alert_id, image_id)
-    commit()
     return image_response(view)
 
 
@@ -54,7 +53,6 @@ def upload_image(alert_id: int) -> Response | Page:
     except Conflict as error:
         rollback()
         return alert_page(alert_id, 409, error=error.message, image_form=form)
-    commit()
     flash(_("The image is added."), "success")
     return redirect(url_for(".alert", alert_id=alert_id, _anchor="images"))
 

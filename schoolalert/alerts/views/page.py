@@ -24,7 +24,7 @@ from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.preview import alert_preview
 from schoolalert.alerts.views import bp
 from schoolalert.errors import Conflict, InvalidInput
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 
 Page = tuple[str, int]
 
@@ -41,7 +41,6 @@ def act(alert_id: int, action: Callable[[User], object], done: str) -> Response 
     except (InvalidInput, Conflict) as error:
         rollback()
         return alert_page(alert_id, error.status, error=error.message)
-    commit()
     flash(done, "success")
     return redirect(url_for(".alert", alert_id=alert_id))
 

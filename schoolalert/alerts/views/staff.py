@@ -18,7 +18,7 @@ from schoolalert.alerts.responses import TIP_FIELDS
 from schoolalert.consent.agreements import briefing_required
 from schoolalert.consent.eligibility import staff_may_see_alerts
 from schoolalert.errors import InvalidInput
-from schoolalert.transaction import commit, rollback
+from schoolalert.transaction import rollback
 
 bp = Blueprint("portal", "schoolalert.alerts", url_prefix="/portal", template_folder="templates")
 
@@ -44,7 +44,6 @@ def alert(alert_id: int) -> tuple[str, int]:
 @bp.get("/alerts/<int:alert_id>/images/<int:image_id>")
 def image(alert_id: int, image_id: int) -> Response:
     view = access.view_image(signed_in_user(), alert_id, image_id)
-    commit()
     return image_response(view)
 
 
@@ -58,7 +57,6 @@ def respond(alert_id: int) -> Response | tuple[str, int]:
         rollback()
         place_error(form, error)
         return _alert_page(alert_id, form, 422)
-    commit()
     flash(_("Thank you, your answer has reached the police."), "success")
     return redirect(url_for(".alert", alert_id=alert_id))
 

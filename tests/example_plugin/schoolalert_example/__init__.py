@@ -12,9 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from schoolalert import hookimpl
 from schoolalert.events import AlertPublished, Event
-from schoolalert.extensions import db
-from schoolalert.plugin_api import PluginBlueprint, Task
-from schoolalert.tasks import enqueue
+from schoolalert.plugin_api import PluginBlueprint, Task, db, enqueue
 
 
 class EventCount(db.Model):

@@ -1,0 +1,85 @@
+"""Typed objects that plugins hand to the core through the ``schoolalert_register_*`` hooks.
+
+Plugins import them from :mod:`schoolalert.plugin_api`; the core imports them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint
+from sqlalchemy import ColumnElement
+
+
+@dataclass(frozen=True)
+class PluginBlueprint:
+    """A blueprint and the roles allowed on each of its endpoints.
+
+    ``permissions`` maps the view name inside the blueprint (``"settings"``) to the role names
+    allowed there, or to ``{"public"}``. Every endpoint of the blueprint must be listed: the core
+    denies what is not. The core mounts the blueprint under ``/plugins/<plugin name>/`` with the
+    name ``plugin_<plugin name>`` and answers 404 on all of it while the plugin is disabled.
+    """
+
+    blueprint: Blueprint
+    permissions: Mapping[str, Collection[str]]
+
+
+@dataclass(frozen=True)
+class Task:
+    """Background work: ``func(**payload)`` runs in an app context, inside a transaction.
+
+    Tasks are idempotent and take primitive values. A task with ``every`` set is periodic: the
+    scheduler calls it without arguments about once per interval. Names are global, so plugin
+    tasks are prefixed with the plugin name (``"referral.remind"``).
+    """
+
+    name: str
+    func: Callable[..., Any]
+    every: timedelta | None = None
+
+
+class TargetingError(ValueError):
+    """A targeting value the selector cannot use; the message is shown to the investigator."""
+
+    def __init__(self, selector: str, message: str) -> None:
+        super().__init__(f"{selector}: {message}")
+        self.selector = selector
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TargetingSelector:
+    """One key of an alert's ``targeting`` object, resolved to a set of school locations.
+
+    ``parse`` validates the raw JSON value and returns its normal form (raise
+    :class:`TargetingError` for a bad one). ``criterion`` turns the normal form into a SQL
+    expression over :class:`schoolalert.schools.models.School` that selects every matching
+    location in one query. ``form_template`` (optional) renders the selector's part of the draft
+    form; ``from_form`` reads it back from the submitted form data (``None`` when left empty).
+    """
+
+    key: str
+    label: str
+    parse: Callable[[Any], Any]
+    criterion: Callable[[Any], ColumnElement[bool]]
+    form_template: str | None = None
+    from_form: Callable[[Mapping[str, Any]], Any] | None = None
+    describe: Callable[[Any], str] = field(default=lambda value: str(value))
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What a plugin destroyed for a closed alert, for the purge record.
+
+    ``verified`` is True only when the plugin checked that nothing readable remains (or, for a
+    partner abroad, that the partner confirmed). A report with ``verified=False`` makes the purge
+    record say so; it never hides the failure.
+    """
+
+    component: str
+    description: str
+    verified: bool
