@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 
 import pytest
@@ -24,7 +25,7 @@ from schoolalert.extensions import db
 from schoolalert.notifications.models import Notification
 from schoolalert.tasks.models import OutboxMessage, OutboxStatus
 from tests.alerts.hostile_images import jpeg_with_metadata
-from tests.alerts.participation import withdraw
+from tests.alerts.participation import accept_statement, grant, withdraw
 from tests.conftest import TEST_REDIS_URL
 
 # -- I1: who sees an alert -----------------------------------------------------------------------
@@ -84,6 +85,19 @@ def test_i1_not_after_closing(world):
 def test_i1_not_for_a_school_outside_the_frozen_set(world):
     alert_id = world.published()
     assert_indistinguishable_from_unknown(world, alert_id, world.outsider)
+
+
+def test_i1_not_for_a_school_that_starts_participating_after_approval(
+    world, make_board, make_school, make_user
+):
+    """The recipients are frozen at approval: a school that joins later is not among them."""
+    late_school = make_school(make_board(), municipality="GM0363", pc4="1012")
+    late_staff = make_user("school_staff", school_id=late_school.id)
+    accept_statement(world.app, late_staff)
+    alert_id = world.published(targeting={"all": True})  # every participating school, then
+    grant(world.app, late_school)
+    assert world.staff_alert(alert_id, world.staff[0]).status_code == 200
+    assert_indistinguishable_from_unknown(world, alert_id, late_staff)
 
 
 def test_i1_not_once_participation_is_withdrawn(world):
@@ -174,6 +188,8 @@ def test_i2_expiry_destroys_too(world, runner):
 def test_i3_no_image_description_or_case_reference_in_mail_or_logs(
     world, run_jobs, mailbox, caplog
 ):
+    # Every logger at DEBUG, the most an operator can switch on.
+    caplog.set_level(logging.DEBUG)
     alert_id = world.published(
         description="Meisje met rode jas en gele muts", case_reference="ZAAK-SECRET-7781"
     )
@@ -200,6 +216,7 @@ def test_i3_no_image_description_or_case_reference_in_mail_or_logs(
         ):
             assert secret not in raw
         assert not message.is_multipart()  # text only: no attachment
+    assert any(record.levelno == logging.DEBUG for record in caplog.records)  # DEBUG was read
     for secret in ("rode jas", "ZAAK-SECRET", "Tip-text-hidden"):
         assert secret not in caplog.text
     with world.app.app_context():
