@@ -37,14 +37,6 @@ class PreviewSchool:
     latitude: float
     longitude: float
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "name": self.name,
-            "municipality": self.municipality,
-            "police_unit": self.police_unit,
-        }
-
 
 def available_selectors() -> dict[str, TargetingSelector]:
     """Selectors of the core and of every *enabled* plugin, by key."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
@@ -24,7 +26,7 @@ PLUGIN_STATE = {
 @document(summary="Installed plugins and whether each is enabled", tags=["plugins"])
 def list_plugins() -> Response:
     plugins = current_app.extensions["schoolalert.plugins"]
-    return jsonify({"plugins": [status.as_json() for status in services.list_plugins(plugins)]})
+    return jsonify({"plugins": [status_json(status) for status in services.list_plugins(plugins)]})
 
 
 @bp.post("/<name>/enable")
@@ -49,4 +51,14 @@ def _switch(name: str, *, enabled: bool) -> Response:
         raise ApiError(409, "conflict", str(error)) from None
     except PluginError as error:
         raise ApiError(422, "unprocessable", str(error)) from None
-    return jsonify(status.as_json())
+    return jsonify(status_json(status))
+
+
+def status_json(status: services.PluginStatus) -> dict[str, Any]:
+    return {
+        "name": status.name,
+        "enabled": status.enabled,
+        "version": status.version,
+        "summary": status.summary,
+        "locked": status.locked,
+    }

@@ -27,15 +27,6 @@ class PluginStatus:
     summary: str
     locked: bool
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "enabled": self.enabled,
-            "version": self.version,
-            "summary": self.summary,
-            "locked": self.locked,
-        }
-
 
 def list_plugins(manager: PluginManager) -> list[PluginStatus]:
     enabled = manager.enabled_names()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
@@ -10,6 +11,7 @@ from werkzeug.wrappers import Response
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, unprocessable
 from schoolalert.schools import registry
+from schoolalert.schools.models import Board, School
 
 bp = Blueprint("schools", __name__)
 
@@ -45,7 +47,7 @@ def list_schools() -> Response:
     rows, total = registry.search(signed_in_user(), search, page)
     return jsonify(
         {
-            "schools": [registry.as_json(school, participating) for school, participating in rows],
+            "schools": [school_json(school, participating) for school, participating in rows],
             "total": total,
             "page": page,
             "page_size": registry.PAGE_SIZE,
@@ -76,3 +78,22 @@ def _page() -> int:
     if not value.isdigit() or int(value) < 1:
         unprocessable("page must be a whole number of 1 or more")
     return int(value)
+
+
+def school_json(school: School, participating: bool) -> dict[str, Any]:
+    board: Board = school.board
+    return {
+        "code": school.code,
+        "name": school.name,
+        "board": board.number,
+        "street": school.street,
+        "house_number": school.house_number,
+        "postcode": school.postcode,
+        "city": school.city,
+        "municipality": school.municipality_code,
+        "province": school.province_code,
+        "police_unit": school.police_unit_code,
+        "kind": school.kind.value,
+        "active": school.active,
+        "participating": participating,
+    }

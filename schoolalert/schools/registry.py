@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -13,7 +12,7 @@ from schoolalert.accounts.roles import Role
 from schoolalert.consent.participation import participating_clause
 from schoolalert.errors import PermissionDenied
 from schoolalert.extensions import db
-from schoolalert.schools.models import Board, Municipality, School
+from schoolalert.schools.models import Municipality, School
 
 PAGE_SIZE = 100
 READERS = frozenset({Role.ADMIN, Role.INVESTIGATOR, Role.BOARD_ADMIN})
@@ -78,22 +77,3 @@ def _conditions(
     if search.participating is not None:
         conditions.append(participating if search.participating else ~participating)
     return conditions
-
-
-def as_json(school: School, participating: bool) -> dict[str, Any]:
-    board: Board = school.board
-    return {
-        "code": school.code,
-        "name": school.name,
-        "board": board.number,
-        "street": school.street,
-        "house_number": school.house_number,
-        "postcode": school.postcode,
-        "city": school.city,
-        "municipality": school.municipality_code,
-        "province": school.province_code,
-        "police_unit": school.police_unit_code,
-        "kind": school.kind.value,
-        "active": school.active,
-        "participating": participating,
-    }

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as HttpResponse
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.alerts import access, drafting, targeting
 from schoolalert.alerts.api import bp
-from schoolalert.alerts.api.serialise import alert_json
+from schoolalert.alerts.api.serialise import alert_json, preview_school_json
 from schoolalert.alerts.dashboard import police_alerts
 from schoolalert.alerts.http import image_response
 from schoolalert.alerts.images import ImageRejected
@@ -157,4 +157,6 @@ def police_image(alert_id: int, image_id: int) -> HttpResponse:
 )
 def preview_targeting() -> HttpResponse:
     schools = targeting.preview(targeting.parse_targeting(json_body().get("targeting")))
-    return jsonify({"count": len(schools), "schools": [school.as_json() for school in schools]})
+    return jsonify(
+        {"count": len(schools), "schools": [preview_school_json(school) for school in schools]}
+    )

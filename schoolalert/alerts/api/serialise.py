@@ -10,6 +10,7 @@ from schoolalert.alerts import access
 from schoolalert.alerts.closing import PurgeRecord
 from schoolalert.alerts.models import Alert
 from schoolalert.alerts.responses import ResponseView
+from schoolalert.alerts.targeting import PreviewSchool
 from schoolalert.api import iso
 
 
@@ -83,4 +84,13 @@ def purge_record_json(record: PurgeRecord) -> dict[str, Any]:
         "verified": record.verified,
         "plugins": record.plugin_reports,
         "responses_purged_at": iso(record.responses_purged_at),
+    }
+
+
+def preview_school_json(school: PreviewSchool) -> dict[str, Any]:
+    return {
+        "code": school.code,
+        "name": school.name,
+        "municipality": school.municipality,
+        "police_unit": school.police_unit,
     }
