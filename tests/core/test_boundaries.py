@@ -3,7 +3,7 @@
 - **Domain services do not know HTTP.** In each domain package (accounts, alerts, audit,
   consent, notifications, schools, plugin_admin) every module is a service except the *edge*:
   ``views``/``api`` (modules or packages), ``admin_views``, ``forms``, ``commands``, ``tasks``
-  (job entry points), ``http`` (response helpers), ``auth`` and ``web_session`` (who the request
+  (job entry points), ``http`` (shared HTTP responses), ``auth`` and ``web_session`` (who the request
   is; the session cookie). A service never imports ``flask.request``, ``flask.g``,
   ``flask.session``, the API package (``schoolalert.api``), the web package
   (``schoolalert.web``) or an edge module of a domain.
