@@ -14,20 +14,28 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from schoolalert.accounts import roles as role_sets
 from schoolalert.accounts.roles import Role
 
 PUBLIC = frozenset({"public"})
-EVERY_ROLE = frozenset(role.value for role in Role)
-ADMIN = frozenset({Role.ADMIN.value})
-INVESTIGATOR = frozenset({Role.INVESTIGATOR.value})
-PROSECUTOR = frozenset({Role.PROSECUTOR.value})
-POLICE = frozenset({Role.INVESTIGATOR.value, Role.PROSECUTOR.value})
-STAFF = frozenset({Role.SCHOOL_STAFF.value})
-PURGE_READERS = frozenset({Role.INVESTIGATOR.value, Role.PROSECUTOR.value, Role.ADMIN.value})
-AUDIT_READERS = frozenset({Role.ADMIN.value, Role.PROSECUTOR.value})
-BOARD_ADMIN = frozenset({Role.BOARD_ADMIN.value})
-BOARD_READERS = frozenset({Role.ADMIN.value, Role.BOARD_ADMIN.value})
-SCHOOL_READERS = frozenset({Role.ADMIN.value, Role.INVESTIGATOR.value, Role.BOARD_ADMIN.value})
+
+
+def _names(roles: Collection[Role]) -> frozenset[str]:
+    return frozenset(role.value for role in roles)
+
+
+# The role sets of the rules (accounts/roles.py), as the role names this table holds.
+EVERY_ROLE = _names(Role)
+ADMIN = _names({Role.ADMIN})
+INVESTIGATOR = _names({Role.INVESTIGATOR})
+PROSECUTOR = _names({Role.PROSECUTOR})
+POLICE = _names(role_sets.POLICE)
+STAFF = _names({Role.SCHOOL_STAFF})
+PURGE_READERS = _names(role_sets.PURGE_READERS)
+AUDIT_READERS = _names(role_sets.AUDIT_READERS)
+BOARD_ADMIN = _names({Role.BOARD_ADMIN})
+BOARD_READERS = _names(role_sets.BOARD_READERS)
+SCHOOL_READERS = _names(role_sets.SCHOOL_READERS)
 
 CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "static": PUBLIC,

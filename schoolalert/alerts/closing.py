@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role, require_role
+from schoolalert.accounts.roles import PURGE_READERS, Role, require_role
 from schoolalert.alerts import keys
 from schoolalert.alerts.models import (
     Alert,
@@ -31,7 +31,7 @@ from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.settings import setting
 from schoolalert.audit import services as audit
 from schoolalert.database import utcnow
-from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from schoolalert.errors import Conflict, InvalidInput, NotFound
 from schoolalert.events import AlertClosed, AlertPurged
 from schoolalert.extensions import db
 from schoolalert.notifications.models import Notification, NotificationKind
@@ -144,8 +144,7 @@ def close_and_purge(alert: Alert, reason: CloseReason, actor: User | None) -> Pu
 
 def purge_record(actor: User, alert_id: int) -> PurgeRecord:
     """For investigators, prosecutors and administrators (the OM and the DPO)."""
-    if actor.role not in (Role.INVESTIGATOR, Role.PROSECUTOR, Role.ADMIN):
-        raise PermissionDenied("your role may not do this")
+    require_role(actor, *PURGE_READERS)
     record = db.session.get(PurgeRecord, alert_id)
     if record is None:
         raise NotFound("no purge record for this alert")

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role, require_role
+from schoolalert.accounts.roles import POLICE, Role, require_role
 from schoolalert.alerts.models import Alert, AlertStatus, Response, ResponseKind
 from schoolalert.extensions import db
 
 
 def police_alerts(actor: User) -> list[Alert]:
     """Investigators: every alert. Prosecutors: every alert that was ever submitted."""
-    require_role(actor, Role.INVESTIGATOR, Role.PROSECUTOR)
+    require_role(actor, *POLICE)
     query = select(Alert).order_by(Alert.id.desc())
     if actor.role == Role.PROSECUTOR:
         query = query.where(or_(Alert.status != AlertStatus.DRAFT, Alert.submitted_at.is_not(None)))

@@ -8,14 +8,13 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from schoolalert.accounts.models import User
-from schoolalert.accounts.roles import Role
+from schoolalert.accounts.roles import SCHOOL_READERS, Role
 from schoolalert.consent.participation import participating_clause
 from schoolalert.errors import PermissionDenied
 from schoolalert.extensions import db
 from schoolalert.schools.models import Municipality, School
 
 PAGE_SIZE = 100
-READERS = frozenset({Role.ADMIN, Role.INVESTIGATOR, Role.BOARD_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class Search:
 def search(viewer: User, search: Search, page: int = 1) -> tuple[list[tuple[School, bool]], int]:
     """A page of locations and whether each participates, with the total count. A board admin
     sees only their board's locations."""
-    if viewer.role not in READERS:
+    if viewer.role not in SCHOOL_READERS:
         raise PermissionDenied("you may not search the school registry")
     participating = participating_clause()
     conditions = _conditions(viewer, search, participating)

@@ -3,8 +3,8 @@
 - **Domain services do not know HTTP.** In each domain package (accounts, alerts, audit,
   consent, notifications, schools, plugin_admin) every module is a service except the *edge*:
   ``views``/``api`` (modules or packages), ``admin_views``, ``forms``, ``commands``, ``tasks``
-  (job entry points), ``http`` (shared HTTP responses), ``auth`` and ``web_session`` (who the request
-  is; the session cookie). A service never imports ``flask.request``, ``flask.g``,
+  (job entry points), ``http`` (shared HTTP responses), ``auth`` and ``web_session`` (who the
+  request is; the session cookie). A service never imports ``flask.request``, ``flask.g``,
   ``flask.session``, the API package (``schoolalert.api``), the web package
   (``schoolalert.web``) or an edge module of a domain.
 - **Bundled plugins go through the facade.** A plugin under ``plugins/`` imports of the core only
