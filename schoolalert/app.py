@@ -149,6 +149,7 @@ def _translation_directories(plugin_manager: PluginManager) -> list[str]:
 def _register_core_blueprints(app: Flask) -> None:
     from schoolalert.accounts.admin_views import bp as admin_users
     from schoolalert.accounts.views import bp as accounts
+    from schoolalert.admin.delivery import bp as delivery_admin
     from schoolalert.admin.views import bp as admin_views
     from schoolalert.alerts.portal import bp as portal
     from schoolalert.alerts.views import bp as alerts
@@ -167,6 +168,7 @@ def _register_core_blueprints(app: Flask) -> None:
         accounts,
         admin_users,
         admin_views,
+        delivery_admin,
         audit,
         notifications,
         consent,
