@@ -65,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 8,
     # Work waiting or failing longer than this is reported as degraded delivery.
     "OUTBOX_DEGRADED_SECONDS": 60,
+    # Notification mails per delivery job (one outbox message, one lease, one SMTP connection).
+    "NOTIFICATION_BATCH_SIZE": 200,
     "PERIODIC_INTERVAL_SECONDS": 60,
     # Without workers (no Redis), run periodic tasks after a response, at most once per interval.
     "PERIODIC_INLINE": True,

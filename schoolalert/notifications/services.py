@@ -29,7 +29,6 @@ from schoolalert.notifications.models import Notification, NotificationKind, Ski
 from schoolalert.tasks.outbox import enqueue
 
 DELIVER_TASK = "notifications.deliver"
-BATCH_SIZE = 200
 
 
 def notification_key(kind: NotificationKind, alert_id: int, user_id: int, extra: str = "") -> str:
@@ -64,8 +63,9 @@ def notify(
                 .order_by(Notification.id)
             )
         )
-        for start in range(0, len(ids), BATCH_SIZE):
-            batch = ids[start : start + BATCH_SIZE]
+        size = current_app.config["NOTIFICATION_BATCH_SIZE"]
+        for start in range(0, len(ids), size):
+            batch = ids[start : start + size]
             enqueue(
                 DELIVER_TASK,
                 {"ids": batch, "alert_id": alert_id},
