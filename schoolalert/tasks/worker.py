@@ -129,6 +129,14 @@ def wait_for_redis(connection: Redis, stopped: threading.Event) -> None:
             stopped.wait(1.0)
 
 
+def make_worker(app: Flask, backend: RQBackend, worker_class: type[Worker]) -> Worker:
+    """A worker on a Redis pool of its own, whose socket timeout RQ fits to its blocking
+    dequeue (a shorter one would time out every idle wait and log it as an error)."""
+    connection = backend.worker_connection()
+    queue = Queue(backend.queue.name, connection=connection, serializer=JSONSerializer)
+    return worker_class([queue], connection=connection, serializer=JSONSerializer, app=app)
+
+
 def _stop_on_signals(stopped: threading.Event) -> None:
     """Between RQ loops (RQ's own handlers are gone with its loop): SIGTERM/SIGINT stop."""
     if threading.current_thread() is not threading.main_thread():
@@ -155,11 +163,8 @@ def run_worker(
     worked = False
     try:
         while True:
-            connection = backend.worker_connection()
-            queue = Queue(backend.queue.name, connection=connection, serializer=JSONSerializer)
-            worker = worker_class(
-                [queue], connection=connection, serializer=JSONSerializer, app=app
-            )
+            worker = make_worker(app, backend, worker_class)
+            connection = worker.connection
             try:
                 worked = worker.work(burst=burst) or worked
             except RedisError as error:

@@ -18,7 +18,7 @@ from schoolalert.tasks.models import OutboxMessage, OutboxStatus
 from schoolalert.tasks.outbox import enqueue
 from schoolalert.tasks.periodic import run_due_periodic_tasks
 from schoolalert.tasks.registry import RegisteredTask, UnknownTask
-from schoolalert.tasks.sweeper import sweep
+from schoolalert.tasks.sweeper import release_expired_leases, sweep
 from schoolalert.transaction import commit, rollback
 from tests.conftest import TEST_REDIS_URL
 
@@ -232,3 +232,67 @@ def test_periodic_runs_are_enqueued_once_per_slot(app, rq_app):
     assert backend.enqueue_periodic(123) is True
     assert backend.enqueue_periodic(123) is False
     assert backend.enqueue_periodic(124) is True
+
+
+def test_a_run_whose_worker_died_runs_again_after_its_lease(app, recorded, run_jobs):
+    with app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        db.session.commit()  # not dispatched: as if a worker took it and was killed
+        db.session.execute(
+            db.update(OutboxMessage).values(
+                status=OutboxStatus.RUNNING,
+                lease_owner="host:1:dead",
+                lease_until=utcnow() - timedelta(seconds=1),
+            )
+        )
+        db.session.commit()
+        assert release_expired_leases() == 1
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert message.status == OutboxStatus.PENDING
+        assert message.available_at <= utcnow()  # due again at once
+        assert message.attempts == 1
+        assert "stopped renewing its lease (host:1:dead)" in message.last_error
+        assert sweep().handed_over == 1
+    run_jobs()
+    assert statuses(app) == [OutboxStatus.DONE]
+    assert recorded() == 1
+
+
+def test_a_live_lease_is_left_alone(app, recorded):
+    with app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        db.session.commit()
+        db.session.execute(
+            db.update(OutboxMessage).values(
+                status=OutboxStatus.RUNNING,
+                lease_owner="host:1:alive",
+                lease_until=utcnow() + timedelta(seconds=30),
+            )
+        )
+        db.session.commit()
+        message_id = db.session.scalar(select(OutboxMessage.id))
+        assert sweep().released == 0
+        assert execute(message_id) == OutboxStatus.RUNNING  # another run holds it
+    assert recorded() == 0
+
+
+def test_the_back_off_doubles_and_is_capped(app):
+    from schoolalert.tasks.policy import backoff
+
+    with app.app_context():
+        waits = [backoff(n).total_seconds() for n in range(1, 12)]
+    assert waits[:4] == [10, 20, 40, 80]
+    assert max(waits) == app.config["OUTBOX_BACKOFF_CAP_SECONDS"] == 300
+
+
+@pytest.mark.redis
+def test_the_worker_redis_pool_fits_the_blocking_dequeue(app, rq_app):
+    from schoolalert.tasks.worker import AppSimpleWorker, make_worker
+
+    backend: RQBackend = rq_app.extensions["schoolalert.tasks"].backend
+    with rq_app.app_context():
+        backend.ping()  # the web side's pool, with its short timeout, is in use
+    worker = make_worker(rq_app, backend, AppSimpleWorker)
+    timeout = worker.connection.connection_pool.connection_kwargs["socket_timeout"]
+    assert timeout > worker.dequeue_timeout
+    assert backend.connection.connection_pool.connection_kwargs["socket_timeout"] == 5
