@@ -64,7 +64,7 @@ class Backlog:
             "overdue": self.overdue,
             "failing": self.failing,
             "failed": self.failed,
-            "oldest_at": self.oldest_at.isoformat() + "Z" if self.oldest_at else None,
+            "oldest_at": self.oldest_at.isoformat() if self.oldest_at else None,
             "last_error": self.last_error,
         }
 

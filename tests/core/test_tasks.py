@@ -296,3 +296,31 @@ def test_the_worker_redis_pool_fits_the_blocking_dequeue(app, rq_app):
     timeout = worker.connection.connection_pool.connection_kwargs["socket_timeout"]
     assert timeout > worker.dequeue_timeout
     assert backend.connection.connection_pool.connection_kwargs["socket_timeout"] == 5
+
+
+@pytest.mark.redis
+def test_a_heartbeat_keeps_a_long_run_leased(app, rq_app, monkeypatch):
+    """PostgreSQL: a run longer than its lease keeps it while it beats; a sweep leaves it."""
+    import threading
+    import time
+
+    rq_app.config.update(OUTBOX_LEASE_SECONDS=1, OUTBOX_HEARTBEAT_SECONDS=0.2)
+    released = []
+
+    def sweep_elsewhere() -> None:
+        with rq_app.app_context():
+            released.append(release_expired_leases())
+
+    def slow() -> None:
+        time.sleep(1.6)  # longer than the lease
+        other = threading.Thread(target=sweep_elsewhere)
+        other.start()
+        other.join()
+
+    replace_task(rq_app, monkeypatch, "alerts.expire", slow)
+    with rq_app.app_context():
+        db.session.add(OutboxMessage(task="alerts.expire", payload={}))
+        db.session.commit()
+        message_id = db.session.scalar(select(OutboxMessage.id))
+        assert execute(message_id) == OutboxStatus.DONE
+    assert released == [0]
