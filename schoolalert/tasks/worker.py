@@ -137,6 +137,14 @@ def make_worker(app: Flask, backend: RQBackend, worker_class: type[Worker]) -> W
     return worker_class([queue], connection=connection, serializer=JSONSerializer, app=app)
 
 
+def _stop_was_requested(worker: Worker) -> bool:
+    """SIGTERM/SIGINT ended RQ's loop (busy: it finished the job first; idle: at once)."""
+    return bool(
+        getattr(worker, "_stop_requested", False)
+        or getattr(worker, "_shutdown_requested_date", None)
+    )
+
+
 def _stop_on_signals(stopped: threading.Event) -> None:
     """Between RQ loops (RQ's own handlers are gone with its loop): SIGTERM/SIGINT stop."""
     if threading.current_thread() is not threading.main_thread():
@@ -172,7 +180,7 @@ def run_worker(
                     raise
                 logger.error("the worker lost Redis (%s)", error)
             else:
-                if burst or worker._stop_requested:
+                if burst or _stop_was_requested(worker):
                     return worked
                 logger.error("the RQ loop stopped on an error; it starts again once Redis answers")
             _stop_on_signals(ticker.stopped)

@@ -243,3 +243,20 @@ def test_double_approval(fault):
     assert sorted(outcomes) == ["approved", "conflict"]
     wait_until(lambda: all_told(fault, nation), RECOVERY_BOUND, "every staff member told")
     assert_each_told_once(fault, nation, extra=0)
+
+
+def test_a_worker_stops_on_sigterm(fault):
+    """Surviving Redis outages must not make a worker deaf to an ordinary stop."""
+    import signal
+
+    start(fault, workers=1)
+    (process,) = fault.workers.processes
+    connection = Redis.from_url(fault.redis.url)
+    wait_until(  # listening: RQ's signal handlers are in place
+        lambda: [w.get_state() for w in Worker.all(connection=connection)] == ["idle"],
+        20,
+        "the worker idle",
+    )
+    connection.close()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
