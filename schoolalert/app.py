@@ -163,6 +163,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from schoolalert.notifications.views import bp as notifications
     from schoolalert.plugin_admin.views import bp as plugin_admin_views
     from schoolalert.schools.views import bp as schools
+    from schoolalert.tasks.views import bp as delivery_admin
     from schoolalert.web.views import bp as web
 
     for blueprint in (
@@ -171,6 +172,7 @@ def _register_core_blueprints(app: Flask) -> None:
         accounts,
         admin_users,
         plugin_admin_views,
+        delivery_admin,
         audit,
         notifications,
         consent,

@@ -94,7 +94,7 @@ def _switch_plugin(name: str, *, enabled: bool) -> None:
 @click.option("--no-fork", is_flag=True, help="Run jobs in the worker process itself.")
 @with_appcontext
 def worker_command(burst: bool, no_fork: bool) -> None:
-    """Run an RQ worker (with scheduler) for background jobs."""
+    """Run an RQ worker for background jobs; it also sweeps the outbox and feeds periodic tasks."""
     from schoolalert.tasks.worker import run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -110,11 +110,13 @@ def core_commands() -> list[click.Command]:
     from schoolalert.audit.commands import audit_group
     from schoolalert.consent.commands import terms_group
     from schoolalert.demo.commands import demo_command
+    from schoolalert.tasks.commands import outbox_group
 
     return [
         init_command,
         plugins_group,
         worker_command,
+        outbox_group,
         users_group,
         audit_group,
         schools_group,

@@ -50,9 +50,23 @@ DEFAULTS: dict[str, Any] = {
     "IMAGE_MAX_EDGE": 2048,
     # Encrypted image files (schoolalert.alerts.storage); unset: <instance>/images.
     "IMAGE_STORAGE_PATH": None,
-    # A pending outbox message that a worker took but never finished is offered again after this.
-    "OUTBOX_STALE_SECONDS": 15 * 60,
+    # The outbox (schoolalert.tasks): a run holds its message for OUTBOX_LEASE_SECONDS and renews
+    # the lease every OUTBOX_HEARTBEAT_SECONDS; a dead worker's message runs again after the lease.
+    "OUTBOX_LEASE_SECONDS": 30,
+    "OUTBOX_HEARTBEAT_SECONDS": 10,
+    # Every worker and web process sweeps this often: due retries, lost jobs, expired leases.
+    "OUTBOX_SWEEP_SECONDS": 10,
+    # Web processes sweep too (after a response), so delivery never waits for one worker.
+    "OUTBOX_SWEEP_IN_WEB": True,
+    # Back-off after a failed run: base, doubled per attempt, capped.
+    "OUTBOX_BACKOFF_BASE_SECONDS": 10,
+    "OUTBOX_BACKOFF_CAP_SECONDS": 300,
+    # Attempts of tasks without keep_trying (notifications keep trying while they matter).
     "OUTBOX_MAX_ATTEMPTS": 8,
+    # Work waiting or failing longer than this is reported as degraded delivery.
+    "OUTBOX_DEGRADED_SECONDS": 60,
+    # Notification mails per delivery job (one outbox message, one lease, one SMTP connection).
+    "NOTIFICATION_BATCH_SIZE": 200,
     "PERIODIC_INTERVAL_SECONDS": 60,
     # Without workers (no Redis), run periodic tasks after a response, at most once per interval.
     "PERIODIC_INLINE": True,

@@ -64,6 +64,7 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin_users.revoke_token": ADMIN,
     "plugin_admin.plugins": ADMIN,
     "plugin_admin.toggle_plugin": ADMIN,
+    "delivery_admin.delivery": ADMIN,
     "audit.trail": AUDIT_READERS,
     # Consent: services check that a board admin acts only for their own board.
     "consent.my_board": BOARD_ADMIN,

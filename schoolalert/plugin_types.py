@@ -30,16 +30,25 @@ class PluginBlueprint:
 
 @dataclass(frozen=True)
 class Task:
-    """Background work: ``func(**payload)`` runs in an app context, inside a transaction.
+    """Background work: ``func(**payload)`` runs in an app context, as one unit of work.
 
     Tasks are idempotent and take primitive values. A task with ``every`` set is periodic: the
     scheduler calls it without arguments about once per interval. Names are global, so plugin
     tasks are prefixed with the plugin name (``"referral.remind"``).
+
+    The runner commits once when ``func`` returns (together with marking the work done) and rolls
+    back when it raises; ``func`` only flushes. A task that must record each item as it goes
+    (mail: a message accepted by the mail server is marked sent at once) sets
+    ``commits_per_item`` and commits after each item itself. A failed run is tried again after
+    a back-off, up to ``OUTBOX_MAX_ATTEMPTS`` times, or until it succeeds with ``keep_trying``
+    (the task itself then decides when there is nothing left worth doing).
     """
 
     name: str
     func: Callable[..., Any]
     every: timedelta | None = None
+    commits_per_item: bool = False
+    keep_trying: bool = False
 
 
 class TargetingError(ValueError):

@@ -32,7 +32,6 @@ ENTRY_POINT_GROUP = "schoolalert.plugins"
 
 # Core modules that implement hooks; always enabled, never listed as toggleable plugins.
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "schoolalert.tasks.builtin",
     "schoolalert.accounts.tasks",
     "schoolalert.alerts.tasks",
     "schoolalert.alerts.targeting",

@@ -1,6 +1,13 @@
-"""Ending a unit of work: commit, then hand what it wrote to the outbox to the back end."""
+"""The unit of work: commit, then hand what it wrote to the outbox to the back end.
+
+Requests, commands and tasks end their work here: :func:`commit` once, or :func:`rollback`.
+:func:`unit_of_work` does either around a block.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import current_app
 
@@ -22,3 +29,14 @@ def commit() -> None:
 def rollback() -> None:
     db.session.rollback()
     forget_uncommitted()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit once when the block ends (then dispatch its outbox); roll back when it raises."""
+    try:
+        yield
+    except BaseException:
+        rollback()
+        raise
+    commit()

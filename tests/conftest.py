@@ -53,6 +53,7 @@ def base_config(instance: Path, **overrides: Any) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{instance / 'test.db'}",
         "REDIS_URL": None,
         "PERIODIC_INLINE": False,
+        "OUTBOX_SWEEP_IN_WEB": False,
         "BASE_URL": "https://schoolalert.test",
         "PLUGINS_ENABLED": None,
         # Cheap hashing in tests; the production cost is checked in tests/accounts.

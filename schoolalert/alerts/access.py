@@ -151,7 +151,7 @@ def statistics(alert_id: int) -> dict[str, int]:
             select(func.count()).where(
                 Notification.alert_id == alert_id,
                 Notification.kind == NotificationKind.PUBLISHED,
-                Notification.skipped_at.is_(None),
+                Notification.sent_at.is_not(None),  # mails actually sent
             )
         ),
         "schools_viewed": count(

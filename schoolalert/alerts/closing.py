@@ -34,8 +34,7 @@ from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, NotFound
 from schoolalert.events import AlertClosed, AlertPurged
 from schoolalert.extensions import db
-from schoolalert.notifications.models import Notification, NotificationKind
-from schoolalert.notifications.services import notify
+from schoolalert.notifications.services import end_notifications
 from schoolalert.plugin_types import PurgeReport
 
 logger = logging.getLogger(__name__)
@@ -133,12 +132,7 @@ def close_and_purge(alert: Alert, reason: CloseReason, actor: User | None) -> Pu
         AlertPurged(alert_id=alert.id, verified=record.verified, actor_id=record.purged_by_id)
     )
     if was_published:
-        notified = db.session.scalars(
-            select(Notification.user_id).where(
-                Notification.alert_id == alert.id, Notification.kind == NotificationKind.PUBLISHED
-            )
-        ).all()
-        notify(NotificationKind.ENDED, alert.id, notified)
+        end_notifications(alert.id)
     return record
 
 

@@ -13,7 +13,8 @@ from schoolalert.plugins import hookimpl
 @hookimpl
 def schoolalert_register_tasks() -> list[Task]:
     return [
-        Task(DELIVER_TASK, deliver),
+        # Mail is recorded as it goes; notifications are retried while they matter.
+        Task(DELIVER_TASK, deliver, commits_per_item=True, keep_trying=True),
         Task("alerts.expire", expire_due_alerts, every=timedelta(minutes=1)),
         Task("alerts.purge_responses", purge_expired_responses, every=timedelta(hours=1)),
     ]

@@ -35,27 +35,37 @@ def build_message(to: str, subject: str, body: str) -> Message:
 
 
 class Mailer:
-    """One connection for a batch of messages (``with Mailer() as mailer: mailer.send(…)``)."""
+    """One connection for a batch of messages (``with Mailer() as mailer: mailer.send(…)``).
+
+    The connection opens with the first message, so a batch with nothing left to send (all sent,
+    or skipped) finishes while the mail server is down.
+    """
 
     def __init__(self) -> None:
         self.config = current_app.config
         self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> Mailer:
-        if self.config.get("MAIL_SERVER"):
-            self.smtp = smtplib.SMTP(
-                self.config["MAIL_SERVER"], self.config["MAIL_PORT"], timeout=30
-            )
-            if self.config["MAIL_USE_TLS"]:
-                self.smtp.starttls()
-            if self.config.get("MAIL_USERNAME"):
-                self.smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"] or "")
         return self
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.config["MAIL_SERVER"], self.config["MAIL_PORT"], timeout=30)
+        try:
+            if self.config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if self.config.get("MAIL_USERNAME"):
+                smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"] or "")
+        except Exception:
+            smtp.close()
+            raise
+        return smtp
 
     def send(self, to: str, subject: str, body: str) -> None:
         """Deliver one message; raises when the server refuses (the outbox retries)."""
         message = build_message(to, subject, body)
-        if self.smtp is not None:
+        if self.config.get("MAIL_SERVER"):
+            if self.smtp is None:
+                self.smtp = self._connect()
             self.smtp.sendmail(self.config["MAIL_SENDER"], [to], message.as_bytes())
         else:
             write_to_directory(message, Path(self.config["MAIL_DIRECTORY"]))
@@ -69,7 +79,7 @@ class Mailer:
         if self.smtp is not None:
             try:
                 self.smtp.quit()
-            except smtplib.SMTPException:
+            except (smtplib.SMTPException, OSError):
                 self.smtp.close()
 
 

@@ -18,6 +18,12 @@ class NotificationKind(StrEnum):
     RECOGNITION = "recognition"  # to the investigator: someone recognised the child
 
 
+class SkipReason(StrEnum):
+    INACTIVE = "inactive"  # the account was deactivated before delivery
+    STALE = "stale"  # a "new alert" mail whose alert was no longer published when it came to go
+    REFUSED = "refused"  # the mail server refused the address for good (a 5xx answer)
+
+
 class Notification(db.Model):
     __tablename__ = "notifications"
 
@@ -29,5 +35,6 @@ class Notification(db.Model):
     kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, length=12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
-    # Not sent because the account was deactivated before delivery.
+    # Not sent, and never will be: see ``skip_reason``.
     skipped_at: Mapped[datetime | None]
+    skip_reason: Mapped[SkipReason | None] = mapped_column(str_enum(SkipReason, length=12))

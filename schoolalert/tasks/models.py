@@ -15,13 +15,15 @@ from schoolalert.extensions import db
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"  # committed, not yet handed to a back end (or due for another try)
-    QUEUED = "queued"  # handed to RQ
+    QUEUED = "queued"  # handed to RQ, no worker has taken it yet
+    RUNNING = "running"  # a worker holds its lease (renewed by a heartbeat while it runs)
     DONE = "done"
     SKIPPED = "skipped"  # its plugin was disabled when it came to run
-    FAILED = "failed"  # gave up after the maximum number of attempts
+    FAILED = "failed"  # gave up (tasks with an attempt limit); `schoolalert outbox retry` resumes
 
 
 FINISHED = frozenset({OutboxStatus.DONE, OutboxStatus.SKIPPED, OutboxStatus.FAILED})
+UNFINISHED = frozenset({OutboxStatus.PENDING, OutboxStatus.QUEUED, OutboxStatus.RUNNING})
 
 
 class OutboxMessage(db.Model):
@@ -41,6 +43,13 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
     queued_at: Mapped[datetime | None]
+    # How often it was handed to RQ: part of the job id, so a new hand-over is a new job.
+    handovers: Mapped[int] = mapped_column(default=0)
+    # The worker running it and until when; a heartbeat renews the lease while it runs.
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    # Start of the current run of failures (cleared on success): how long delivery is failing.
+    failing_since: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
 

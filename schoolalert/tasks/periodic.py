@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
 from schoolalert.tasks.models import PeriodicRun
-from schoolalert.tasks.outbox import RegisteredTask
+from schoolalert.tasks.registry import RegisteredTask
+from schoolalert.transaction import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +24,10 @@ class PeriodicTasksFailed(RuntimeError):
 def run_due_periodic_tasks() -> list[str]:
     """Run every periodic task whose interval has passed; return the names that ran.
 
-    A failing task does not keep the others from running; the failures are raised together
-    at the end so the job that called this is marked failed.
+    Each task is a unit of work of its own (committed when it returns, rolled back when it
+    raises). A failing task does not keep the others from running; the failures are raised
+    together at the end so the job that called this is marked failed.
     """
-    from schoolalert.transaction import commit
-
     registry = current_app.extensions["schoolalert.tasks"].registry
     plugins = current_app.extensions["schoolalert.plugins"]
     ran, failed = [], []
@@ -35,11 +35,10 @@ def run_due_periodic_tasks() -> list[str]:
         if not plugins.is_enabled(entry.plugin) or not _claim(entry):
             continue
         try:
-            entry.task.func()
-            commit()
+            with unit_of_work():
+                entry.task.func()
             ran.append(entry.task.name)
         except Exception:
-            db.session.rollback()
             logger.exception("periodic task %s failed", entry.task.name)
             failed.append(entry.task.name)
     if failed:
