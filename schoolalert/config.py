@@ -50,6 +50,19 @@ DEFAULTS: dict[str, Any] = {
     "IMAGE_MAX_EDGE": 2048,
     # Encrypted image files (schoolalert.alerts.storage); unset: <instance>/images.
     "IMAGE_STORAGE_PATH": None,
+    # Where the alerts' keys and the audit key live (schoolalert.crypto.keystore): "file" keeps
+    # them in KEY_STORE_PATH (unset: <instance>/keys; never back it up), "pkcs11" in an HSM.
+    "KEY_STORE": "file",
+    "KEY_STORE_PATH": None,
+    "PKCS11_LIBRARY": None,
+    "PKCS11_TOKEN_LABEL": None,
+    "PKCS11_PIN": None,
+    # Signed audit checkpoints (schoolalert.audit.checkpoints), every 15 minutes and at every
+    # purge, appended to this file (unset: <instance>/audit-checkpoints.jsonl) and the log.
+    "AUDIT_CHECKPOINT_PATH": None,
+    # A stored blob or generated key that no committed row refers to is destroyed by the
+    # hourly sweep once it is this old (an upload whose transaction rolled back).
+    "ORPHAN_GRACE_SECONDS": 3600,
     # A pending outbox message that a worker took but never finished is offered again after this.
     "OUTBOX_STALE_SECONDS": 15 * 60,
     "OUTBOX_MAX_ATTEMPTS": 8,

@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "schoolalert.tasks.builtin",
     "schoolalert.accounts.tasks",
     "schoolalert.alerts.tasks",
+    "schoolalert.audit.tasks",
     "schoolalert.alerts.targeting",
 )
 

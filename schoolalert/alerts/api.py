@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as HttpResponse
 
+from schoolalert.accounts.models import User
 from schoolalert.alerts import access, closing, drafting, responses, review, targeting
 from schoolalert.alerts.common import police_alert
 from schoolalert.alerts.dashboard import police_alerts
@@ -50,7 +51,9 @@ upload_limit = limiter.shared_limit(
 )
 
 
-def alert_json(alert: Alert, *, detail: bool = True) -> dict[str, Any]:
+def alert_json(alert: Alert, reader: User | None = None, *, detail: bool = True) -> dict[str, Any]:
+    """The alert as JSON; with ``detail`` it holds the description, which is decrypted and
+    recorded as read by ``reader`` (so build it before the commit)."""
     data: dict[str, Any] = {
         "id": alert.id,
         "status": alert.status.value,
@@ -68,7 +71,7 @@ def alert_json(alert: Alert, *, detail: bool = True) -> dict[str, Any]:
     }
     if detail:
         data |= {
-            "description": access.description(alert),
+            "description": access.read_description(_required(reader), alert),
             "justification": alert.justification,
             "order_number": alert.order_number,
             "order_date": alert.order_date.isoformat() if alert.order_date else None,
@@ -113,9 +116,10 @@ def list_alerts() -> HttpResponse:
     responses={201: "the draft", **DRAFT_ERRORS},
 )
 def create_alert() -> tuple[HttpResponse, int]:
-    alert = drafting.create_draft(signed_in_user(), drafting.parse_draft(json_body()))
+    user = signed_in_user()
+    data = alert_json(drafting.create_draft(user, drafting.parse_draft(json_body())), user)
     commit()
-    return jsonify(alert_json(alert)), 201
+    return jsonify(data), 201
 
 
 @bp.put("/alerts/<int:alert_id>")
@@ -126,9 +130,12 @@ def create_alert() -> tuple[HttpResponse, int]:
     responses={200: "the draft", 409: "not a draft", **DRAFT_ERRORS},
 )
 def update_alert(alert_id: int) -> HttpResponse:
-    alert = drafting.update_draft(signed_in_user(), alert_id, drafting.parse_draft(json_body()))
+    user = signed_in_user()
+    data = alert_json(
+        drafting.update_draft(user, alert_id, drafting.parse_draft(json_body())), user
+    )
     commit()
-    return jsonify(alert_json(alert))
+    return jsonify(data)
 
 
 @bp.get("/alerts/<int:alert_id>")
@@ -138,7 +145,10 @@ def update_alert(alert_id: int) -> HttpResponse:
     responses={200: "the alert", 404: "unknown or not visible"},
 )
 def get_alert(alert_id: int) -> HttpResponse:
-    return jsonify(alert_json(police_alert(signed_in_user(), alert_id)))
+    user = signed_in_user()
+    data = alert_json(police_alert(user, alert_id), user)
+    commit()  # the description read is audited
+    return jsonify(data)
 
 
 @bp.post("/alerts/<int:alert_id>/images")
@@ -213,23 +223,43 @@ def police_image(alert_id: int, image_id: int) -> HttpResponse:
     responses={200: "the alert", 409: "not a draft", 422: "no images or no schools"},
 )
 def submit_alert(alert_id: int) -> HttpResponse:
-    alert = drafting.submit(signed_in_user(), alert_id)
+    user = signed_in_user()
+    data = alert_json(drafting.submit(user, alert_id), user)
     commit()
-    return jsonify(alert_json(alert))
+    return jsonify(data)
 
 
 @bp.post("/alerts/<int:alert_id>/approve")
 @document(
     summary="Approve and publish (a prosecutor who is not the creator); may shorten the duration",
     tags=["alerts"],
-    request_body={"type": "object", "properties": {"duration_days": {"type": "integer"}}},
-    responses={200: "published", 403: "own alert or wrong role", 409: "not submitted"},
+    request_body={
+        "type": "object",
+        "required": ["images_checked"],
+        "properties": {
+            "images_checked": {"type": "boolean", "enum": [True]},
+            "duration_days": {"type": "integer"},
+        },
+    },
+    responses={
+        200: "published",
+        403: "own alert or wrong role",
+        409: "not submitted",
+        422: "no statement that every image shows only a face, clothing or an object",
+    },
 )
 def approve_alert(alert_id: int) -> HttpResponse:
     body = json_body() if request.content_length else {}
-    alert = review.approve(signed_in_user(), alert_id, body.get("duration_days"))
+    user = signed_in_user()
+    alert = review.approve(
+        user,
+        alert_id,
+        body.get("duration_days"),
+        images_checked=body.get("images_checked") is True,
+    )
+    data = alert_json(alert, user)
     commit()
-    return jsonify(alert_json(alert))
+    return jsonify(data)
 
 
 @bp.post("/alerts/<int:alert_id>/reject")
@@ -244,9 +274,10 @@ def approve_alert(alert_id: int) -> HttpResponse:
     responses={200: "back to draft", 409: "not submitted"},
 )
 def reject_alert(alert_id: int) -> HttpResponse:
-    alert = review.reject(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
+    user = signed_in_user()
+    data = alert_json(review.reject(user, alert_id, str(json_body().get("reason") or "")), user)
     commit()
-    return jsonify(alert_json(alert))
+    return jsonify(data)
 
 
 @bp.post("/alerts/<int:alert_id>/close")
@@ -298,3 +329,9 @@ def get_purge_record(alert_id: int) -> HttpResponse:
 def preview_targeting() -> HttpResponse:
     schools = targeting.preview(targeting.parse_targeting(json_body().get("targeting")))
     return jsonify({"count": len(schools), "schools": [school.as_json() for school in schools]})
+
+
+def _required(reader: User | None) -> User:
+    if reader is None:
+        raise ValueError("the description is read by someone: pass the reader")
+    return reader

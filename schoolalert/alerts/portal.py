@@ -67,10 +67,11 @@ def _alert_page(alert_id: int, form: ResponseForm, status: int = 200) -> tuple[s
     page = render_template(
         "portal/alert.html",
         alert=alert,
-        description=access.description(alert),
+        description=access.read_description(user, alert),
         images=[image for image in alert.images if image.blob_name],
         kind_labels=IMAGE_KIND_LABELS,
         mine=responses.own_response(user, alert.id),
         form=form,
     )
+    commit()  # the description read is audited
     return page, status

@@ -24,7 +24,7 @@ def staff_alert_json(alert: Alert, user: User) -> dict[str, Any]:
         "published_at": iso(alert.approved_at),
         "expires_at": iso(alert.expires_at),
         "age_estimate": alert.age_estimate,
-        "description": access.description(alert),
+        "description": access.read_description(user, alert),
         "images": [
             {
                 "id": image.id,
@@ -65,7 +65,9 @@ def my_alerts() -> HttpResponse:
 )
 def my_alert(alert_id: int) -> HttpResponse:
     user = signed_in_user()
-    return jsonify(staff_alert_json(access.staff_alert(user, alert_id), user))
+    data = staff_alert_json(access.staff_alert(user, alert_id), user)
+    commit()  # the description read is audited
+    return jsonify(data)
 
 
 @bp.get("/alerts/<int:alert_id>/images/<int:image_id>")

@@ -66,11 +66,14 @@ def new_draft() -> Response | Page:
 
 @bp.route("/<int:alert_id>/edit", methods=["GET", "POST"])
 def edit_draft(alert_id: int) -> Response | Page:
-    alert = drafting.own_draft(signed_in_user(), alert_id)
+    user = signed_in_user()
+    alert = drafting.own_draft(user, alert_id)
     if request.method == "POST":
         return _save_draft(DraftForm(), alert)
-    form = DraftForm(data=draft_form_data(alert, access.description(alert)))
-    return _draft_page(form, alert, alert.targeting)
+    form = DraftForm(data=draft_form_data(alert, access.read_description(user, alert)))
+    page = _draft_page(form, alert, alert.targeting)
+    commit()  # the description read is audited
+    return page
 
 
 @bp.post("/preview")
@@ -200,11 +203,14 @@ def approve(alert_id: int) -> Response | Page:
     form = ApproveForm()
     raw = (form.duration_days.data or "").strip()
     try:
-        if not form.attest.data:
-            raise InvalidInput(_("Confirm that you checked every image."), field="attest")
         if raw and not raw.isdigit():
             raise InvalidInput(_("Give a whole number of days."), field="duration_days")
-        review.approve(signed_in_user(), alert_id, int(raw) if raw else None)
+        review.approve(
+            signed_in_user(),
+            alert_id,
+            int(raw) if raw else None,
+            images_checked=bool(form.images_checked.data),
+        )
     except InvalidInput as error:
         rollback()
         place_error(form, error)
@@ -259,7 +265,7 @@ def _alert_page(
     page = render_template(
         "alerts/alert.html",
         alert=alert,
-        description=access.description(alert),
+        description=access.read_description(user, alert),
         images=[image for image in alert.images if image.blob_name],
         kind_labels=IMAGE_KIND_LABELS,
         stats=access.statistics(alert.id) if published else None,
@@ -272,6 +278,7 @@ def _alert_page(
         reject_form=forms.get("reject_form") or RejectForm(),
         confirm_form=ConfirmForm(),
     )
+    commit()  # the description read is audited
     return page, status
 
 

@@ -133,7 +133,11 @@ def test_tips_are_kept_after_closing_then_shredded_after_retention(world, runner
     assert purged[0]["purged"] is True
     assert purged[0]["kind"] == "recognised"  # the fact stays, the content is gone
     with world.app.app_context():
-        assert db.session.get(AlertKey, alert_id) is None
+        keys_row = db.session.get(AlertKey, alert_id)
+        store = world.app.extensions["schoolalert.keys"]
+        assert keys_row.response_key_destroyed_at is not None
+        assert not store.exists(keys_row.response_key_id)
+        assert not store.exists(keys_row.image_key_id)
         assert db.session.scalars(select(Response.tip_sealed)).all() == [None]
         assert db.session.get(PurgeRecord, alert_id).responses_purged_at is not None
 

@@ -183,13 +183,17 @@ def test_approving_through_the_page(world, web):
     assert refused.status_code == 422  # the images were not attested again
     assert state(world.app, alert_id)[0] == AlertStatus.SUBMITTED
     longer = web.post(
-        world.prosecutor, f"/alerts/{alert_id}/approve", {"duration_days": "9", "attest": "y"}
+        world.prosecutor,
+        f"/alerts/{alert_id}/approve",
+        {"duration_days": "9", "images_checked": "y"},
     )
     assert longer.status_code == 422
     assert "alleen worden ingekort" in longer.text
     assert state(world.app, alert_id)[0] == AlertStatus.SUBMITTED
     response = web.post(
-        world.prosecutor, f"/alerts/{alert_id}/approve", {"duration_days": "3", "attest": "y"}
+        world.prosecutor,
+        f"/alerts/{alert_id}/approve",
+        {"duration_days": "3", "images_checked": "y"},
     )
     assert response.status_code == 302
     with world.app.app_context():
@@ -209,7 +213,7 @@ def test_a_prosecutor_cannot_approve_their_own_alert(world, web):
     page = web.get(world.prosecutor, f"/alerts/{alert_id}").text
     assert 'id="approve-form"' not in page
     assert 'id="own-alert"' in page
-    response = web.post(world.prosecutor, f"/alerts/{alert_id}/approve", {"attest": "y"})
+    response = web.post(world.prosecutor, f"/alerts/{alert_id}/approve", {"images_checked": "y"})
     assert response.status_code == 403
     assert state(world.app, alert_id)[0] == AlertStatus.SUBMITTED
 
