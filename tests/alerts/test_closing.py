@@ -32,7 +32,7 @@ class BrokenPurge:
         raise TimeoutError("partner unreachable")
 
 
-def test_plugins_purge_their_copies_and_failures_are_on_the_record(world):
+def test_plugins_purge_their_copies_and_failures_are_on_the_record(world, run_jobs):
     plugins = world.app.extensions["schoolalert.plugins"]
     plugins._pm.register(PartnerCopy(), name="partner")
     plugins._pm.register(BrokenPurge(), name="broken")
@@ -41,6 +41,8 @@ def test_plugins_purge_their_copies_and_failures_are_on_the_record(world):
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
     )
     assert closed.status_code == 200
+    run_jobs()  # the purge is checked once the closing has committed
+    closed = world.api("GET", f"/alerts/{alert_id}/purge", world.investigator)
     reports = {report["component"]: report for report in closed.json["plugins"]}
     assert reports["partner-de"]["verified"] is True
     assert reports["broken"] == {

@@ -123,7 +123,7 @@ def test_i1_not_without_a_second_factor(world):
 # -- I2: gone at once when closed ------------------------------------------------------------------
 
 
-def test_i2_after_closing_nothing_is_readable(world):
+def test_i2_after_closing_nothing_is_readable(world, run_jobs):
     alert_id = world.published()
     image_id = _first_image_id(world, alert_id)
     with world.app.app_context():
@@ -139,6 +139,7 @@ def test_i2_after_closing_nothing_is_readable(world):
     world.api(
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
     )
+    run_jobs()
     for user in (world.staff[0], world.investigator, world.prosecutor):
         for path in (
             f"/me/alerts/{alert_id}/images/{image_id}",
@@ -162,13 +163,14 @@ def test_i2_after_closing_nothing_is_readable(world):
             keys.image_cipher(alert_id)
 
 
-def test_i2_expiry_destroys_too(world, runner):
+def test_i2_expiry_destroys_too(world, runner, run_jobs):
     alert_id = world.published()
     with world.app.app_context():
         db.session.get(Alert, alert_id).expires_at = utcnow()
         db.session.commit()
     result = runner.invoke(args=["expire"])
     assert "closed 1 expired alert(s)" in result.output
+    run_jobs()
     record = world.api("GET", f"/alerts/{alert_id}/purge", world.investigator).json
     assert (record["reason"], record["verified"], record["purged_by"]) == ("expired", True, None)
 

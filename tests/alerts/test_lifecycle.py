@@ -63,6 +63,7 @@ def test_the_whole_flow_from_draft_to_verified_purge(world, run_jobs):
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
     )
     assert closed.status_code == 200
+    run_jobs()
     record = world.api("GET", f"/alerts/{alert_id}/purge", world.prosecutor).json
     assert record["verified"] is True
     assert record["images_destroyed"] == 2
@@ -70,9 +71,10 @@ def test_the_whole_flow_from_draft_to_verified_purge(world, run_jobs):
     assert world.staff_alert(alert_id, staff).status_code == 404
 
 
-def test_every_transition_is_audited_with_its_actor(world):
+def test_every_transition_is_audited_with_its_actor(world, run_jobs):
     alert_id = world.published()
     world.api("POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "withdrawn"})
+    run_jobs()
     with world.app.app_context():
         entries = db.session.execute(
             select(AuditEvent.action, AuditEvent.actor_id)
