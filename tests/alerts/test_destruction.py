@@ -405,3 +405,30 @@ def test_removing_an_image_deletes_its_blob_only_after_the_commit(world):
     assert store.exists(name)
     deleted = world.api("DELETE", f"/alerts/{alert_id}/images/{image_id}", world.investigator)
     assert deleted.status_code == 204
+
+
+def test_the_whole_life_of_an_alert_with_its_keys_in_an_hsm(world, softhsm_token, run_jobs):
+    """Drafting, viewing, a tip and closing, with the keys in a PKCS#11 token (SoftHSM2)."""
+    from schoolalert.crypto.keystore import key_store_from_config
+
+    hsm = key_store_from_config(softhsm_token)
+    world.app.extensions["schoolalert.keys"] = hsm
+    alert_id = live_alert_with_tip(world)
+    staff = world.staff[1]
+    assert world.staff_alert(alert_id, staff).json["description"] == DESCRIPTION
+    image_id = world.staff_alert(alert_id, staff).json["images"][0]["id"]
+    assert world.api("GET", f"/me/alerts/{alert_id}/images/{image_id}", staff).status_code == 200
+    tips = world.api("GET", f"/alerts/{alert_id}/responses", world.investigator).json
+    assert tips["responses"][0]["tip"] == {"message": TIP}
+    with world.app.app_context():
+        row = db.session.get(AlertKey, alert_id)
+        image_key_id = row.image_key_id
+    assert hsm.attributes(image_key_id)["extractable"] is False
+    world.api(
+        "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
+    )
+    run_jobs()
+    assert not hsm.exists(image_key_id)
+    record = world.api("GET", f"/alerts/{alert_id}/purge", world.investigator).json
+    assert record["verified"] is True
+    assert record["key_destroyed"] is True
