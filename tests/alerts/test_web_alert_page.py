@@ -254,7 +254,9 @@ def test_investigators_read_responses_with_tips_and_the_reading_is_audited(world
     assert web.get(world.prosecutor, f"/alerts/{alert_id}/responses").status_code == 403
 
 
-def test_closing_asks_for_confirmation_then_destroys_and_shows_the_purge_record(world, web):
+def test_closing_asks_for_confirmation_then_destroys_and_shows_the_purge_record(
+    world, web, run_jobs
+):
     alert_id = world.published()
     page = web.get(world.investigator, f"/alerts/{alert_id}").text
     image_url = page[page.index(f"/alerts/{alert_id}/images/") :].split('"')[0]
@@ -267,6 +269,7 @@ def test_closing_asks_for_confirmation_then_destroys_and_shows_the_purge_record(
     response = web.post(world.investigator, f"/alerts/{alert_id}/close", {"reason": "identified"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/alerts/{alert_id}/purge")
+    run_jobs()  # the files go, and are checked, once the closing has committed
     assert state(world.app, alert_id) == (AlertStatus.CLOSED, 0)
     record = web.get(world.investigator, f"/alerts/{alert_id}/purge")
     assert record.status_code == 200
