@@ -95,7 +95,7 @@ def _published_alert(police: tuple[int, int], drawings: list[bytes], seed: int) 
         kind = ("face", "clothing", "object")[number % 3]
         drafting.add_image(investigator, alert.id, io.BytesIO(data), kind=kind, attested=True)
     drafting.submit(investigator, alert.id)
-    review.approve(db.session.get(User, police[1]), alert.id)
+    review.approve(db.session.get(User, police[1]), alert.id, images_checked=True)
     commit()
     return alert.id
 

@@ -20,5 +20,13 @@ or a secret store.
 
 # PLUGINS_ENABLED = "regional,referral"   # fixes the enabled plugins for this deployment
 
+# Keys of alerts and of the audit trail, outside the database (docs/security.md):
+# KEY_STORE = "file"            # one file per key in KEY_STORE_PATH (default: instance/keys);
+# KEY_STORE_PATH = "/srv/schoolalert/keys"   # never back this folder up
+# KEY_STORE = "pkcs11"          # or an HSM; PKCS11_PIN from the environment
+# PKCS11_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"
+# PKCS11_TOKEN_LABEL = "schoolalert"
+# AUDIT_CHECKPOINT_PATH = "/srv/schoolalert/audit-checkpoints.jsonl"   # also in the log
+
 # SESSION_IDLE_POLICE = 15 * 60
 # SESSION_IDLE_OTHERS = 30 * 60

@@ -23,6 +23,7 @@ from schoolalert.accounts import auth as accounts_auth
 from schoolalert.alerts.storage import blob_store_from_config
 from schoolalert.alerts.targeting import register_selectors
 from schoolalert.config import check_production, load_config, resolve_instance_path
+from schoolalert.crypto.keystore import key_store_from_config
 from schoolalert.extensions import babel, csrf, db, limiter, login_manager, migrate
 from schoolalert.logs import configure_logging
 from schoolalert.origin import Origin, set_origin
@@ -83,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     TaskSystem(app)
     register_selectors(app)
     app.extensions["schoolalert.blobs"] = blob_store_from_config(app.config)
+    app.extensions["schoolalert.keys"] = key_store_from_config(app.config)
 
     table = permissions.PermissionTable(permissions.CORE_PERMISSIONS)
     _register_core_blueprints(app)

@@ -61,6 +61,19 @@ DEFAULTS: dict[str, Any] = {
     # Back-off after a failed run: base, doubled per attempt, capped.
     "OUTBOX_BACKOFF_BASE_SECONDS": 10,
     "OUTBOX_BACKOFF_CAP_SECONDS": 300,
+    # Where the alerts' keys and the audit key live (schoolalert.crypto.keystore): "file" keeps
+    # them in KEY_STORE_PATH (unset: <instance>/keys; never back it up), "pkcs11" in an HSM.
+    "KEY_STORE": "file",
+    "KEY_STORE_PATH": None,
+    "PKCS11_LIBRARY": None,
+    "PKCS11_TOKEN_LABEL": None,
+    "PKCS11_PIN": None,
+    # Signed audit checkpoints (schoolalert.audit.checkpoints), every 15 minutes and at every
+    # purge, appended to this file (unset: <instance>/audit-checkpoints.jsonl) and the log.
+    "AUDIT_CHECKPOINT_PATH": None,
+    # A stored blob or generated key that no committed row refers to is destroyed by the
+    # hourly sweep once it is this old (an upload whose transaction rolled back).
+    "ORPHAN_GRACE_SECONDS": 3600,
     # Attempts of tasks without keep_trying (notifications keep trying while they matter).
     "OUTBOX_MAX_ATTEMPTS": 8,
     # Work waiting or failing longer than this is reported as degraded delivery.

@@ -10,8 +10,8 @@ them. ``tests/core/test_boundaries.py`` fails when a bundled plugin imports anyt
 - **access checks**: :func:`police_alert` (an alert an investigator or prosecutor may see),
   :func:`staff_alert` (a live alert a staff member may see), :func:`staff_may_see_alerts`, and
   :func:`participating_clause` (the locations that participate, as SQL over :class:`School`);
-- **alerts**: :class:`Alert`, :class:`AlertStatus` and :func:`alert_description` (the decrypted
-  description, for a page the user may see);
+- **alerts**: :class:`Alert`, :class:`AlertStatus` and :func:`read_alert_description` (the
+  decrypted description for a user who may see the alert; the read is recorded in the audit trail);
 - **notifications**: :func:`notify` writes notifications in the current transaction (mailed
   after commit); :func:`enqueue` queues the plugin's own tasks the same way;
 - **settings**: :func:`plugin_settings` and :func:`update_plugin_settings` (audited);
@@ -24,7 +24,7 @@ from __future__ import annotations
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role, require_role
-from schoolalert.alerts.access import description as alert_description
+from schoolalert.alerts.access import read_description as read_alert_description
 from schoolalert.alerts.access import staff_alert
 from schoolalert.alerts.models import Alert, AlertStatus
 from schoolalert.alerts.police import police_alert
@@ -57,7 +57,6 @@ __all__ = [
     "TargetingSelector",
     "Task",
     "User",
-    "alert_description",
     "db",
     "enqueue",
     "municipality_code",
@@ -65,6 +64,7 @@ __all__ = [
     "participating_clause",
     "plugin_settings",
     "police_alert",
+    "read_alert_description",
     "record_audit",
     "require_role",
     "signed_in_user",

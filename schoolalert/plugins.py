@@ -34,6 +34,7 @@ ENTRY_POINT_GROUP = "schoolalert.plugins"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "schoolalert.accounts.tasks",
     "schoolalert.alerts.tasks",
+    "schoolalert.audit.tasks",
     "schoolalert.alerts.targeting",
 )
 

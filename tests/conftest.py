@@ -12,6 +12,7 @@ import base64
 import importlib
 import os
 import shutil
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -146,6 +147,55 @@ def delete_redis_keys(redis_url: str, marker: str) -> None:
     if keys:
         connection.delete(*keys)
     connection.close()
+
+
+# -- A hardware security module: a SoftHSM2 token of our own ---------------------------------
+
+SOFTHSM_LIBRARIES = (
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+)
+
+
+def softhsm_library() -> str | None:
+    return next((path for path in SOFTHSM_LIBRARIES if os.path.exists(path)), None)
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A fresh SoftHSM2 token for this test run (its own token directory)."""
+    library = softhsm_library()
+    if library is None or shutil.which("softhsm2-util") is None:
+        pytest.skip("needs SoftHSM2 (Debian package softhsm2; .ci/run installs it)")
+    pytest.importorskip("pkcs11", reason="needs python-pkcs11 (the test and hsm extras)")
+    root = tmp_path_factory.mktemp("softhsm")
+    (root / "tokens").mkdir()
+    config = root / "softhsm2.conf"
+    config.write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\n")
+    # The library reads its configuration when it is first initialised in this process.
+    os.environ["SOFTHSM2_CONF"] = str(config)
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            "schoolalert-test",
+            "--pin",
+            "4321",
+            "--so-pin",
+            "87654321",
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "SOFTHSM2_CONF": str(config)},
+    )
+    return {
+        "KEY_STORE": "pkcs11",
+        "PKCS11_LIBRARY": library,
+        "PKCS11_TOKEN_LABEL": "schoolalert-test",
+        "PKCS11_PIN": "4321",
+    }
 
 
 # -- The app ------------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from markupsafe import Markup
 from sqlalchemy import func, select, update
 
 from schoolalert.accounts.models import Authenticator, AuthenticatorKind, RecoveryCode, User
+from schoolalert.crypto.sealing import purpose_key, seal, unseal
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
-from schoolalert.keys import purpose_key, seal, unseal
 
 ISSUER = "Schoolalert"
 TOTP_STEP = 30

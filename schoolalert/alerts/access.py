@@ -18,7 +18,6 @@ from sqlalchemy import ColumnElement, distinct, exists, func, select
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
 from schoolalert.alerts import keys
-from schoolalert.alerts.crypto import associated_data, decrypt, image_aad
 from schoolalert.alerts.models import (
     Alert,
     AlertImage,
@@ -32,6 +31,7 @@ from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.watermark import new_view_id, watermark
 from schoolalert.audit import services as audit
 from schoolalert.consent.eligibility import staff_may_see_alerts
+from schoolalert.crypto.aead import associated_data, image_aad
 from schoolalert.database import utcnow
 from schoolalert.errors import NotFound
 from schoolalert.extensions import db
@@ -83,15 +83,26 @@ def readable_alert(user: User, alert_id: int) -> Alert:
     return alert
 
 
-def description(alert: Alert) -> str | None:
-    """The description for schools, or None once destroyed."""
+def read_description(user: User, alert: Alert) -> str | None:
+    """The description, decrypted for ``user`` and recorded like an image view; None once
+    destroyed. The one way to read it (staff portal and API, police pages and API): the caller
+    has already checked that ``user`` may see ``alert``."""
     if alert.description_sealed is None:
         return None
-    return decrypt(
-        alert.description_sealed,
-        data_key=keys.image_key(alert.id),
-        associated_data=associated_data("description", alert.id),
-    ).decode()
+    text = (
+        keys.image_cipher(alert.id)
+        .decrypt(alert.description_sealed, associated_data("description", alert.id))
+        .decode()
+    )
+    audit.record(
+        "alert.description_read",
+        actor=user,
+        object_type="alert",
+        object_id=alert.id,
+        alert_id=alert.id,
+        details={"school_id": user.school_id},
+    )
+    return text
 
 
 @dataclass(frozen=True)
@@ -106,13 +117,11 @@ def view_image(user: User, alert_id: int, image_id: int) -> ImageView:
     image = db.session.scalar(
         select(AlertImage).where(AlertImage.id == image_id, AlertImage.alert_id == alert.id)
     )
-    if image is None or image.blob_name is None:
+    if image is None or image.blob_name is None or image.destroyed_at is not None:
         raise NotFound("no such image")
     store = current_app.extensions["schoolalert.blobs"]
-    plain = decrypt(
-        store.get(image.blob_name),
-        data_key=keys.image_key(alert.id),
-        associated_data=image_aad(alert.id, image.id),
+    plain = keys.image_cipher(alert.id).decrypt(
+        store.get(image.blob_name), image_aad(alert.id, image.id)
     )
     viewed_at, view_id = utcnow(), new_view_id()
     content = watermark(plain, viewer_code=user.code, viewed_at=viewed_at, view_id=view_id)

@@ -1,10 +1,18 @@
 """Closing an alert and destroying its images at once, verifiably (PRODUCT §3, I2).
 
 Closing — by the investigator (``identified``, ``withdrawn``) or by the clock (``expired``) —
-ends all access, destroys the alert's image key and deletes the encrypted files in one
-transaction, then checks that nothing readable remains, asks every plugin to purge its copies,
-writes the purge record and thanks the schools. Responses stay for the investigation until the
-retention period ends; then their key is destroyed too.
+happens in two steps:
+
+1. in the closing transaction: all access ends, the image key is destroyed in the key store,
+   the images are marked destroyed, an unverified purge record is written, the schools are
+   thanked, and the outbox task :data:`PURGE_TASK` is enqueued;
+2. once that has committed (:func:`finish_purge`): the blobs are deleted from every configured
+   store, every installed plugin is asked to purge, and then each store, the key store and the
+   database are asked whether anything is left; only then does the record say ``verified``.
+   A signed audit checkpoint follows.
+
+Responses stay for the investigation until the retention period ends; then their key is
+destroyed too.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from schoolalert.alerts import keys
 from schoolalert.alerts.models import (
     Alert,
     AlertImage,
+    AlertKey,
     AlertStatus,
     CloseReason,
     PurgeRecord,
@@ -29,16 +38,21 @@ from schoolalert.alerts.models import (
 )
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.settings import setting
+from schoolalert.alerts.storage import configured_blob_stores
 from schoolalert.audit import services as audit
+from schoolalert.audit.checkpoints import CHECKPOINT_TASK
+from schoolalert.crypto.keystore import KeyNotFound
 from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, NotFound
 from schoolalert.events import AlertClosed, AlertPurged
 from schoolalert.extensions import db
 from schoolalert.notifications.services import end_notifications
 from schoolalert.plugin_types import PurgeReport
+from schoolalert.tasks.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
+PURGE_TASK = "alerts.finish_purge"
 CLOSABLE_BY_INVESTIGATOR = {CloseReason.IDENTIFIED.value, CloseReason.WITHDRAWN.value}
 
 
@@ -68,6 +82,8 @@ def expire_due_alerts() -> int:
 
 
 def close_and_purge(alert: Alert, reason: CloseReason, actor: User | None) -> PurgeRecord:
+    """End all access and destroy the image key now, in the caller's transaction; the blobs
+    are deleted and everything verified by :func:`finish_purge` once it has committed."""
     now = utcnow()
     was_published = alert.status == AlertStatus.PUBLISHED
     alert.status = AlertStatus.CLOSED
@@ -78,36 +94,28 @@ def close_and_purge(alert: Alert, reason: CloseReason, actor: User | None) -> Pu
     )
     alert.updated_at = now
     alert.description_sealed = None
+    # Irreversible, and deliberately so: should the transaction still roll back, the alert
+    # stays open without readable images (the safe failure), never closed with a live key.
     keys.destroy_image_key(alert.id)
-    store = current_app.extensions["schoolalert.blobs"]
-    names = [image.blob_name for image in alert.images if image.blob_name]
-    for image in alert.images:
-        if image.blob_name:
-            store.delete(image.blob_name)
-            image.blob_name = None
-            image.destroyed_at = now
-    db.session.flush()
-    files_removed = not any(store.exists(name) for name in names)
-    key_destroyed = not keys.image_key_exists(alert.id)
-    no_ciphertext_left = _nothing_sealed_left(alert.id)
-    reports = _plugin_reports(alert.id)
+    images = [image for image in alert.images if image.destroyed_at is None]
+    for image in images:
+        image.destroyed_at = now  # unreadable from now on; the blob goes after the commit
     record = PurgeRecord(
         alert_id=alert.id,
         reason=reason,
         purged_by_id=actor.id if actor else None,
         purged_at=now,
-        images_destroyed=len(names),
-        files_removed=files_removed,
-        key_destroyed=key_destroyed,
-        decryption_impossible=files_removed and no_ciphertext_left and _key_unusable(alert.id),
-        verified=files_removed
-        and key_destroyed
-        and no_ciphertext_left
-        and all(report.verified for report in reports),
-        plugin_reports=[report.__dict__ for report in reports],
+        images_destroyed=len(images),
+        files_removed=False,
+        key_destroyed=False,
+        decryption_impossible=False,
+        verified=False,
+        plugin_reports=[],
+        checked_at=None,
     )
     db.session.add(record)
     db.session.flush()
+    enqueue(PURGE_TASK, {"alert_id": alert.id}, key=f"{PURGE_TASK}:{alert.id}")
     audit.record(
         "alert.closed",
         actor=actor,
@@ -122,18 +130,99 @@ def close_and_purge(alert: Alert, reason: CloseReason, actor: User | None) -> Pu
         object_type="alert",
         object_id=alert.id,
         alert_id=alert.id,
-        details={"images": len(names), "verified": record.verified},
+        details={"images": len(images), "key_destroyed_in_transaction": True},
     )
-    plugins = current_app.extensions["schoolalert.plugins"]
-    plugins.track_event(
+    current_app.extensions["schoolalert.plugins"].track_event(
         AlertClosed(alert_id=alert.id, reason=reason.value, actor_id=record.purged_by_id)
-    )
-    plugins.track_event(
-        AlertPurged(alert_id=alert.id, verified=record.verified, actor_id=record.purged_by_id)
     )
     if was_published:
         end_notifications(alert.id)
     return record
+
+
+def finish_purge(alert_id: int) -> None:
+    """After the closing committed (outbox task): delete the blobs from every store, ask every
+    installed plugin (enabled or not) to purge, then check each store, the key store and the
+    database, and write the outcome to the purge record.
+
+    A store that fails raises, and the outbox retries; anything else not confirmed leaves the
+    record unverified (said so) and :func:`retry_unverified_purges` tries again hourly.
+    """
+    record = db.session.get(PurgeRecord, alert_id, with_for_update=True, populate_existing=True)
+    if record is None:
+        return
+    stores = configured_blob_stores(current_app.extensions)
+    images = db.session.scalars(
+        select(AlertImage).where(
+            AlertImage.alert_id == alert_id,
+            AlertImage.destroyed_at.is_not(None),
+            AlertImage.blob_name.is_not(None),
+        )
+    ).all()
+    names = [image.blob_name for image in images if image.blob_name]
+    for store in stores:
+        for name in names:
+            store.delete(name)
+    keys.destroy_image_key(alert_id)  # again: idempotent, and covers a store that was down
+    reports = _plugin_reports(alert_id)
+    # The checks, each asked from where the thing lived, after everything above.
+    files_left = [name for store in stores for name in names if store.exists(name)]
+    for image in images:
+        if image.blob_name not in files_left:
+            image.blob_name = None
+    db.session.flush()
+    key_destroyed = not keys.image_key_exists(alert_id)
+    no_ciphertext_left = _nothing_sealed_left(alert_id)
+    record.files_removed = not files_left
+    record.key_destroyed = key_destroyed
+    record.decryption_impossible = key_destroyed and no_ciphertext_left and _key_unusable(alert_id)
+    record.plugin_reports = [report.__dict__ for report in reports]
+    record.verified = (
+        record.files_removed
+        and record.decryption_impossible
+        and all(report.verified for report in reports)
+    )
+    record.checked_at = utcnow()
+    audit.record(
+        "alert.purge_checked",
+        object_type="alert",
+        object_id=alert_id,
+        alert_id=alert_id,
+        details={
+            "files_removed": record.files_removed,
+            "files_left": len(files_left),
+            "stores": len(stores),
+            "key_destroyed": key_destroyed,
+            "plugins": len(reports),
+            "verified": record.verified,
+        },
+    )
+    current_app.extensions["schoolalert.plugins"].track_event(
+        AlertPurged(alert_id=alert_id, verified=record.verified, actor_id=record.purged_by_id)
+    )
+    enqueue(CHECKPOINT_TASK, {"reason": f"purge of alert {alert_id}"})
+    db.session.flush()
+    if not record.verified:
+        logger.error(
+            "purge of alert %s not verified: %d blob(s) left, key destroyed %s; retried hourly",
+            alert_id,
+            len(files_left),
+            key_destroyed,
+        )
+
+
+def retry_unverified_purges() -> int:
+    """Run :func:`finish_purge` again for every purge that is not verified (a store or a
+    plugin that failed, a task that never ran); part of the hourly sweep."""
+    limit = utcnow() - timedelta(seconds=setting("ORPHAN_GRACE_SECONDS"))
+    alert_ids = db.session.scalars(
+        select(PurgeRecord.alert_id).where(
+            PurgeRecord.verified.is_(False), PurgeRecord.purged_at <= limit
+        )
+    ).all()
+    for alert_id in alert_ids:
+        finish_purge(alert_id)
+    return len(alert_ids)
 
 
 def purge_record(actor: User, alert_id: int) -> PurgeRecord:
@@ -174,7 +263,7 @@ def purge_expired_responses() -> int:
 
 
 def _nothing_sealed_left(alert_id: int) -> bool:
-    """Asked from the database: no description and no image file name is left."""
+    """Asked from the database: no description and no image blob is referred to any more."""
     description = db.session.scalar(select(Alert.description_sealed).where(Alert.id == alert_id))
     images = db.session.scalar(
         select(db.func.count()).where(
@@ -185,19 +274,24 @@ def _nothing_sealed_left(alert_id: int) -> bool:
 
 
 def _key_unusable(alert_id: int) -> bool:
-    """Try to get the image key the way a viewer would: it must be gone."""
+    """Try to use the image key the way a viewer would: it must be gone from the key store."""
+    keys_row = db.session.get(AlertKey, alert_id)
+    if keys_row is None or keys_row.image_key_id is None:
+        return True
     try:
-        keys.image_key(alert_id)
-    except NotFound:
+        keys.key_store().encrypt(keys_row.image_key_id, b"", b"purge-check")
+    except KeyNotFound:
         return True
     return False
 
 
 def _plugin_reports(alert_id: int) -> list[PurgeReport]:
-    """Each enabled plugin purges its copies; a failing plugin is reported, never hidden."""
+    """Every installed plugin purges its copies, enabled or not: a plugin switched off after
+    it received an alert may still hold one. A failing plugin is reported, never hidden."""
     reports: list[PurgeReport] = []
     plugins = current_app.extensions["schoolalert.plugins"]
-    for plugin, function, _argnames in plugins.implementations("schoolalert_purge_alert"):
+    implementations = plugins.implementations("schoolalert_purge_alert", only_enabled=False)
+    for plugin, function, _argnames in implementations:
         try:
             with db.session.begin_nested():
                 reports.extend(function(alert_id=alert_id) or [])

@@ -14,18 +14,19 @@ from flask_babel import lazy_gettext as _l
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts import keys
-from schoolalert.alerts.crypto import associated_data, encrypt, image_aad
 from schoolalert.alerts.images import sanitize_image
 from schoolalert.alerts.models import Alert, AlertImage, AlertStatus, ImageKind
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.settings import setting
-from schoolalert.alerts.storage import new_blob_name
+from schoolalert.alerts.storage import DELETE_BLOBS_TASK, new_blob_name
 from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids
 from schoolalert.audit import services as audit
+from schoolalert.crypto.aead import associated_data, image_aad
 from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
 from schoolalert.events import AlertSubmitted
 from schoolalert.extensions import db
+from schoolalert.tasks.outbox import enqueue
 
 AGE = re.compile(r"^\s*(\d{1,2})\s*(?:[-\u2013]\s*(\d{1,2})\s*)?$")  # hyphen or en dash
 TEXT_LIMITS = {"description": 2000, "justification": 5000, "case_reference": 100}
@@ -143,14 +144,9 @@ def add_image(
     db.session.flush()
     store = current_app.extensions["schoolalert.blobs"]
     name = new_blob_name()
-    store.put(
-        name,
-        encrypt(
-            clean.data,
-            data_key=keys.image_key(alert.id),
-            associated_data=image_aad(alert.id, image.id),
-        ),
-    )
+    # Stored before the commit: a rollback leaves an orphan, which the sweep removes
+    # (schoolalert.alerts.sweeping); the row never points at a blob that is not there.
+    store.put(name, keys.image_cipher(alert.id).encrypt(clean.data, image_aad(alert.id, image.id)))
     image.blob_name = name
     try:
         db.session.flush()
@@ -174,7 +170,8 @@ def remove_image(actor: User, alert_id: int, image_id: int) -> None:
     if image is None:
         raise InvalidInput(str(_l("No such image.")), field="image")
     if image.blob_name:
-        current_app.extensions["schoolalert.blobs"].delete(image.blob_name)
+        # Deleted once the removal has committed: a rollback keeps a complete draft.
+        enqueue(DELETE_BLOBS_TASK, {"names": [image.blob_name]})
     alert.images.remove(image)
     db.session.flush()
     audit.record(
@@ -210,10 +207,8 @@ def submit(actor: User, alert_id: int) -> Alert:
 
 
 def seal_description(alert_id: int, text: str) -> bytes:
-    return encrypt(
-        text.encode(),
-        data_key=keys.image_key(alert_id),
-        associated_data=associated_data("description", alert_id),
+    return keys.image_cipher(alert_id).encrypt(
+        text.encode(), associated_data("description", alert_id)
     )
 
 

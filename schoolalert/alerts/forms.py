@@ -174,7 +174,7 @@ class ApproveForm(FlaskForm):
         description=_l("Leave empty to keep the proposed duration; you may only shorten it."),
         render_kw={"type": "number", "min": 1},
     )
-    attest = BooleanField(
+    images_checked = BooleanField(
         _l("I checked every image: only a face, clothing or an object, nothing of the abuse.")
     )
 

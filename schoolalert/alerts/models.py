@@ -72,17 +72,22 @@ class Alert(db.Model):
 
 
 class AlertKey(db.Model):
-    """The alert's data keys, wrapped by the master key.
+    """The ids of the alert's two keys in the key store (never the keys: see
+    :mod:`schoolalert.alerts.keys`).
 
-    ``image_key`` seals images and the description and is deleted at closing (crypto-shredding);
-    ``response_key`` seals tip texts and is deleted when the response retention period ends.
+    The image key seals images and the description and is destroyed at closing
+    (crypto-shredding); the response key seals tip texts and is destroyed when the response
+    retention period ends. The ids stay, so the purge verification can ask the key store. An id
+    is None only for a key destroyed before keys moved out of the database.
     """
 
     __tablename__ = "alert_keys"
 
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
-    image_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
-    response_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    image_key_id: Mapped[str | None] = mapped_column(String(64))
+    response_key_id: Mapped[str | None] = mapped_column(String(64))
+    image_key_destroyed_at: Mapped[datetime | None]
+    response_key_destroyed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -161,4 +166,6 @@ class PurgeRecord(db.Model):
     verified: Mapped[bool]
     # Each plugin's report: [{"component", "description", "verified"}].
     plugin_reports: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # When the check after the commit ran; the flags above mean nothing before it.
+    checked_at: Mapped[datetime | None]
     responses_purged_at: Mapped[datetime | None]

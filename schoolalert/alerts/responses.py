@@ -20,10 +20,11 @@ from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts import keys
 from schoolalert.alerts.access import staff_alert
-from schoolalert.alerts.crypto import decrypt, encrypt, tip_aad
+from schoolalert.alerts.keys import AlertCipher
 from schoolalert.alerts.models import Response, ResponseKind
 from schoolalert.alerts.police import police_alert
 from schoolalert.audit import services as audit
+from schoolalert.crypto.aead import tip_aad
 from schoolalert.database import utcnow
 from schoolalert.errors import InvalidInput
 from schoolalert.events import ResponseReceived
@@ -109,7 +110,7 @@ def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]
     """The responses with their tips (a consultation of special data: audited)."""
     require_role(actor, Role.INVESTIGATOR)
     alert = police_alert(actor, alert_id)
-    key = keys.response_key(alert.id)
+    key = keys.response_cipher(alert.id)
     rows = db.session.execute(
         select(Response, School.code, School.name)
         .join(School, School.id == Response.school_id)
@@ -158,17 +159,15 @@ def _clean_tip(tip: dict[str, Any]) -> dict[str, str]:
 
 
 def _seal(alert_id: int, response_id: int, tip: dict[str, str]) -> bytes:
-    key = keys.response_key(alert_id)
-    if key is None:
+    cipher = keys.response_cipher(alert_id)
+    if cipher is None:
         raise InvalidInput(str(_l("Responses to this alert can no longer be stored.")))
-    return encrypt(
-        json.dumps(tip).encode(), data_key=key, associated_data=tip_aad(alert_id, response_id)
-    )
+    return cipher.encrypt(json.dumps(tip).encode(), tip_aad(alert_id, response_id))
 
 
 def _open(
-    alert_id: int, response_id: int, sealed: bytes | None, key: bytes | None
+    alert_id: int, response_id: int, sealed: bytes | None, cipher: AlertCipher | None
 ) -> dict[str, str] | None:
-    if sealed is None or key is None:
-        return None if key is None else {}
-    return json.loads(decrypt(sealed, data_key=key, associated_data=tip_aad(alert_id, response_id)))
+    if sealed is None or cipher is None:
+        return None if cipher is None else {}
+    return json.loads(cipher.decrypt(sealed, tip_aad(alert_id, response_id)))

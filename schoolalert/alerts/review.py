@@ -34,9 +34,17 @@ def _submitted(actor: User, alert_id: int) -> Alert:
     return alert
 
 
-def approve(actor: User, alert_id: int, duration_days: int | None = None) -> Alert:
-    """Publish: fix the end time, freeze the recipients, notify their staff (same transaction)."""
+def approve(
+    actor: User, alert_id: int, duration_days: int | None = None, *, images_checked: bool = False
+) -> Alert:
+    """Publish: fix the end time, freeze the recipients, notify their staff (same transaction).
+
+    ``images_checked`` is the prosecutor's statement that every image shows only a face,
+    clothing or an object, nothing of the abuse (PRODUCT I6); without it nothing is published.
+    The statement is recorded in the audit trail with the approval."""
     alert = _submitted(actor, alert_id)
+    if images_checked is not True:
+        raise InvalidInput(str(_l("Confirm that you checked every image.")), field="images_checked")
     days = alert.proposed_duration_days if duration_days is None else duration_days
     if (
         isinstance(days, bool)
@@ -80,7 +88,13 @@ def approve(actor: User, alert_id: int, duration_days: int | None = None) -> Ale
         object_type="alert",
         object_id=alert.id,
         alert_id=alert.id,
-        details={"duration_days": days, "schools": len(school_ids), "staff": notified},
+        details={
+            "duration_days": days,
+            "schools": len(school_ids),
+            "staff": notified,
+            "images_checked": True,
+            "images": len(alert.images),
+        },
     )
     current_app.extensions["schoolalert.plugins"].track_event(
         AlertPublished(

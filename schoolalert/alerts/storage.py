@@ -1,9 +1,11 @@
 """Where encrypted blobs live: a small ``BlobStore`` protocol and the local-disk store.
 
-Blobs are opaque bytes (already encrypted by :mod:`schoolalert.alerts.crypto`) under flat,
+Blobs are opaque bytes (already encrypted by :mod:`schoolalert.crypto.aead`) under flat,
 server-chosen random names (:func:`new_blob_name`, 32 hex characters), never a user's file
 name. The protocol is deliberately what an S3-compatible object store offers too (put, get,
-delete, exists), so such a store can be added later without changing its callers.
+delete, exists, list), so such a store can be added later without changing its callers.
+``exists`` is asked after a purge has committed, to verify that every blob is gone;
+``list_blobs`` feeds the sweep of orphans (blobs no committed row refers to).
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 _NAME = re.compile(r"[0-9a-f]{32}")
 _DIRECTORY_MODE = 0o700
+
+# The outbox task that deletes blobs once the transaction that dropped them has committed.
+DELETE_BLOBS_TASK = "alerts.delete_blobs"
 
 
 class InvalidBlobName(ValueError):
@@ -26,6 +33,12 @@ class InvalidBlobName(ValueError):
 
 class BlobNotFound(LookupError):
     """No blob of that name (never stored, or deleted)."""
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    name: str
+    modified_at: datetime  # aware, UTC
 
 
 @runtime_checkable
@@ -42,7 +55,10 @@ class BlobStore(Protocol):
         """Remove ``name`` durably; no error if it does not exist (idempotent)."""
 
     def exists(self, name: str) -> bool:
-        """Whether ``name`` is stored (used to verify a purge)."""
+        """Whether ``name`` is stored, asked from the store itself (used to verify a purge)."""
+
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        """Every stored blob with its last modification time (for the orphan sweep)."""
 
 
 def new_blob_name() -> str:
@@ -103,6 +119,14 @@ class LocalBlobStore:
     def exists(self, name: str) -> bool:
         return os.path.lexists(self._path(name))
 
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        if not self.root.is_dir():
+            return
+        for entry in os.scandir(self.root):
+            if _NAME.fullmatch(entry.name):
+                modified = entry.stat(follow_symlinks=False).st_mtime
+                yield StoredBlob(entry.name, datetime.fromtimestamp(modified, UTC))
+
     def _path(self, name: str) -> Path:
         return self.root / validate_blob_name(name)
 
@@ -117,6 +141,11 @@ class LocalBlobStore:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+def configured_blob_stores(extensions: Mapping[str, Any]) -> list[BlobStore]:
+    """Every store that may hold an alert's blobs; a purge deletes from and checks each."""
+    return [extensions["schoolalert.blobs"]]
 
 
 def blob_store_from_config(config: Mapping[str, Any]) -> BlobStore:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from schoolalert.alerts.closing import expire_due_alerts, purge_expired_responses
+from schoolalert.alerts.closing import (
+    PURGE_TASK,
+    expire_due_alerts,
+    finish_purge,
+    purge_expired_responses,
+)
+from schoolalert.alerts.storage import DELETE_BLOBS_TASK
+from schoolalert.alerts.sweeping import delete_blobs, sweep_orphans
 from schoolalert.notifications.services import DELIVER_TASK, deliver
 from schoolalert.plugin_types import Task
 from schoolalert.plugins import hookimpl
@@ -17,4 +24,7 @@ def schoolalert_register_tasks() -> list[Task]:
         Task(DELIVER_TASK, deliver, commits_per_item=True, keep_trying=True),
         Task("alerts.expire", expire_due_alerts, every=timedelta(minutes=1)),
         Task("alerts.purge_responses", purge_expired_responses, every=timedelta(hours=1)),
+        Task(PURGE_TASK, finish_purge),
+        Task(DELETE_BLOBS_TASK, delete_blobs),
+        Task("alerts.sweep_orphans", sweep_orphans, every=timedelta(hours=1)),
     ]

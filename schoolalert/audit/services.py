@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +12,8 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import AUDIT_READERS
+from schoolalert.audit.chain import audit_key_store, entry_content, entry_mac, same
+from schoolalert.audit.checkpoints import CheckpointLine, read_checkpoints
 from schoolalert.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from schoolalert.database import utcnow
 from schoolalert.errors import InvalidInput, PermissionDenied
@@ -90,12 +90,10 @@ def _fields(entry: AuditEvent) -> dict[str, Any]:
 
 
 def entry_hash(entry: AuditEvent) -> str:
-    content = _fields(entry) | {
-        "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
-        "previous_hash": entry.previous_hash,
-    }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The entry's MAC (HMAC-SHA-256 under the audit key in the key store; hex)."""
+    return entry_mac(
+        audit_key_store(), entry_content(_fields(entry), entry.occurred_at, entry.previous_hash)
+    )
 
 
 @dataclass(frozen=True)
@@ -104,26 +102,86 @@ class ChainVerification:
     checked: int
     broken_sequence: int | None = None
     reason: str | None = None
+    # Set when entries are missing: the first and last missing sequence number.
+    missing: tuple[int, int] | None = None
+    checkpoints: int = 0
 
 
-def verify_chain() -> ChainVerification:
-    """Recompute every hash in order; report the first entry that does not fit."""
+def verify_chain(checkpoints: list[CheckpointLine] | None = None) -> ChainVerification:
+    """Recompute every MAC in order and hold the chain against the signed checkpoints; report
+    the first entry that does not fit, or the range of entries that is missing."""
+    if checkpoints is None:
+        checkpoints = read_checkpoints()
+    store = audit_key_store()
     expected_sequence, previous_hash, checked = 1, GENESIS_HASH, 0
+    heads: dict[int, str] = {}
+    wanted = {line.checkpoint.sequence for line in checkpoints if line.checkpoint}
     entries = db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=1000)
     )
     for entry in entries:
         if entry.sequence != expected_sequence:
-            return ChainVerification(False, checked, expected_sequence, "entry missing")
-        if entry.previous_hash != previous_hash:
+            missing = (expected_sequence, entry.sequence - 1)
+            return ChainVerification(
+                False, checked, expected_sequence, f"{_range(missing)} missing", missing
+            )
+        if not same(entry.previous_hash, previous_hash):
             return ChainVerification(False, checked, entry.sequence, "chain link broken")
-        if entry_hash(entry) != entry.hash:
-            return ChainVerification(False, checked, entry.sequence, "content changed")
+        expected_mac = entry_mac(
+            store, entry_content(_fields(entry), entry.occurred_at, entry.previous_hash)
+        )
+        if not same(expected_mac, entry.hash):
+            return ChainVerification(
+                False, checked, entry.sequence, "content changed or not written by the application"
+            )
+        if entry.sequence in wanted:
+            heads[entry.sequence] = entry.hash
         previous_hash, expected_sequence, checked = entry.hash, expected_sequence + 1, checked + 1
     head = db.session.get(AuditHead, 1)
-    if head is None or head.sequence != checked or head.last_hash != previous_hash:
-        return ChainVerification(False, checked, checked + 1, "entries removed at the end")
-    return ChainVerification(True, checked)
+    if head is None or head.sequence < checked:
+        return ChainVerification(False, checked, checked, "the chain head is behind its entries")
+    if head.sequence > checked:
+        missing = (checked + 1, head.sequence)
+        return ChainVerification(
+            False, checked, checked + 1, f"{_range(missing)} missing at the end", missing
+        )
+    if not same(head.last_hash, previous_hash):
+        return ChainVerification(False, checked, checked, "the chain head does not match")
+    return _against_checkpoints(checkpoints, heads, checked)
+
+
+def _against_checkpoints(
+    checkpoints: list[CheckpointLine], heads: dict[int, str], checked: int
+) -> ChainVerification:
+    for line in checkpoints:
+        checkpoint = line.checkpoint
+        if checkpoint is None or not line.genuine:
+            return ChainVerification(
+                False, checked, None, f"checkpoint on line {line.number} is not genuine"
+            )
+        if checkpoint.sequence > checked:
+            missing = (checked + 1, checkpoint.sequence)
+            return ChainVerification(
+                False,
+                checked,
+                checked + 1,
+                f"{_range(missing)} missing at the end "
+                f"(the checkpoint of {checkpoint.time} covers them)",
+                missing,
+            )
+        if checkpoint.sequence and not same(heads.get(checkpoint.sequence), checkpoint.head):
+            return ChainVerification(
+                False,
+                checked,
+                checkpoint.sequence,
+                f"the chain differs from the checkpoint of {checkpoint.time}",
+            )
+    return ChainVerification(True, checked, checkpoints=len(checkpoints))
+
+
+def _range(missing: tuple[int, int]) -> str:
+    first, last = missing
+    return f"entry {first}" if first == last else f"entries {first}-{last}"
 
 
 @dataclass(frozen=True)

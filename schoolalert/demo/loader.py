@@ -287,4 +287,4 @@ def _live_alert(investigator: User, prosecutor: User, schools: list[School]) -> 
     for seed, (kind, draw) in enumerate(DRAWINGS.items(), start=alert.id):
         drafting.add_image(investigator, alert.id, draw(seed=seed), kind=kind, attested=True)
     drafting.submit(investigator, alert.id)
-    return review.approve(prosecutor, alert.id)
+    return review.approve(prosecutor, alert.id, images_checked=True)

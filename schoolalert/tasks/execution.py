@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
-from schoolalert.plugin_api import Task
+from schoolalert.plugin_types import Task
 from schoolalert.tasks import policy
 from schoolalert.tasks.models import OutboxMessage, OutboxStatus
 from schoolalert.tasks.registry import UnknownTask

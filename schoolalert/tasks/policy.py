@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from schoolalert.plugin_api import Task
+from schoolalert.plugin_types import Task
 
 
 def backoff(attempts: int) -> timedelta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schoolalert.plugin_api import Task
+from schoolalert.plugin_types import Task
 
 
 class UnknownTask(LookupError):

@@ -1,4 +1,4 @@
-"""The administrator's delivery page: the outbox backlog and the last error , beside the sweeper that fills it."""
+"""The administrator's delivery page: the outbox backlog and the last error."""
 
 from __future__ import annotations
 

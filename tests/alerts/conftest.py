@@ -72,7 +72,9 @@ class World:
 
     def published(self, **overrides: Any) -> int:
         alert_id = self.submitted(**overrides)
-        response = self.api("POST", f"/alerts/{alert_id}/approve", self.prosecutor, json={})
+        response = self.api(
+            "POST", f"/alerts/{alert_id}/approve", self.prosecutor, json={"images_checked": True}
+        )
         assert response.status_code == 200, response.json
         return alert_id
 

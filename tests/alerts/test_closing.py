@@ -32,7 +32,7 @@ class BrokenPurge:
         raise TimeoutError("partner unreachable")
 
 
-def test_hook_purge_alert_copies_are_purged_and_failures_are_on_the_record(world):
+def test_hook_purge_alert_copies_are_purged_and_failures_are_on_the_record(world, run_jobs):
     plugins = world.app.extensions["schoolalert.plugins"]
     plugins._pm.register(PartnerCopy(), name="partner")
     plugins._pm.register(BrokenPurge(), name="broken")
@@ -41,6 +41,8 @@ def test_hook_purge_alert_copies_are_purged_and_failures_are_on_the_record(world
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
     )
     assert closed.status_code == 200
+    run_jobs()  # the purge is checked once the closing has committed
+    closed = world.api("GET", f"/alerts/{alert_id}/purge", world.investigator)
     reports = {report["component"]: report for report in closed.json["plugins"]}
     assert reports["partner-de"]["verified"] is True
     assert reports["broken"] == {
@@ -134,7 +136,11 @@ def test_tips_are_kept_after_closing_then_shredded_after_retention(world, runner
     assert purged[0]["purged"] is True
     assert purged[0]["kind"] == "recognised"  # the fact stays, the content is gone
     with world.app.app_context():
-        assert db.session.get(AlertKey, alert_id) is None
+        keys_row = db.session.get(AlertKey, alert_id)
+        store = world.app.extensions["schoolalert.keys"]
+        assert keys_row.response_key_destroyed_at is not None
+        assert not store.exists(keys_row.response_key_id)
+        assert not store.exists(keys_row.image_key_id)
         assert db.session.scalars(select(Response.tip_sealed)).all() == [None]
         assert db.session.get(PurgeRecord, alert_id).responses_purged_at is not None
 

@@ -183,13 +183,17 @@ def test_approving_through_the_page(world, web):
     assert refused.status_code == 422  # the images were not attested again
     assert state(world.app, alert_id)[0] == AlertStatus.SUBMITTED
     longer = web.post(
-        world.prosecutor, f"/alerts/{alert_id}/approve", {"duration_days": "9", "attest": "y"}
+        world.prosecutor,
+        f"/alerts/{alert_id}/approve",
+        {"duration_days": "9", "images_checked": "y"},
     )
     assert longer.status_code == 422
     assert "alleen worden ingekort" in longer.text
     assert state(world.app, alert_id)[0] == AlertStatus.SUBMITTED
     response = web.post(
-        world.prosecutor, f"/alerts/{alert_id}/approve", {"duration_days": "3", "attest": "y"}
+        world.prosecutor,
+        f"/alerts/{alert_id}/approve",
+        {"duration_days": "3", "images_checked": "y"},
     )
     assert response.status_code == 302
     with world.app.app_context():
@@ -209,7 +213,7 @@ def test_a_prosecutor_cannot_approve_their_own_alert(world, web):
     page = web.get(world.prosecutor, f"/alerts/{alert_id}").text
     assert 'id="approve-form"' not in page
     assert 'id="own-alert"' in page
-    response = web.post(world.prosecutor, f"/alerts/{alert_id}/approve", {"attest": "y"})
+    response = web.post(world.prosecutor, f"/alerts/{alert_id}/approve", {"images_checked": "y"})
     assert response.status_code == 403
     assert state(world.app, alert_id)[0] == AlertStatus.SUBMITTED
 
@@ -250,7 +254,9 @@ def test_investigators_read_responses_with_tips_and_the_reading_is_audited(world
     assert web.get(world.prosecutor, f"/alerts/{alert_id}/responses").status_code == 403
 
 
-def test_closing_asks_for_confirmation_then_destroys_and_shows_the_purge_record(world, web):
+def test_closing_asks_for_confirmation_then_destroys_and_shows_the_purge_record(
+    world, web, run_jobs
+):
     alert_id = world.published()
     page = web.get(world.investigator, f"/alerts/{alert_id}").text
     image_url = page[page.index(f"/alerts/{alert_id}/images/") :].split('"')[0]
@@ -263,6 +269,7 @@ def test_closing_asks_for_confirmation_then_destroys_and_shows_the_purge_record(
     response = web.post(world.investigator, f"/alerts/{alert_id}/close", {"reason": "identified"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/alerts/{alert_id}/purge")
+    run_jobs()  # the files go, and are checked, once the closing has committed
     assert state(world.app, alert_id) == (AlertStatus.CLOSED, 0)
     record = web.get(world.investigator, f"/alerts/{alert_id}/purge")
     assert record.status_code == 200

@@ -8,6 +8,7 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, select
 
+from schoolalert.accounts.models import User
 from schoolalert.alerts import access
 from schoolalert.alerts.models import Alert, AlertStatus
 from schoolalert.extensions import db
@@ -106,7 +107,9 @@ def test_an_investigator_drafts_an_alert_through_the_form(world, web):
     assert alert.proposed_duration_days == 5
     assert alert.targeting == {"schools": sorted(school.code for school in world.schools)}
     with world.app.app_context():
-        assert access.description(db.session.get(Alert, alert_id)).startswith("Boy of about")
+        reader = db.session.get(User, world.investigator.id)
+        text = access.read_description(reader, db.session.get(Alert, alert_id))
+        assert text.startswith("Boy of about")
 
 
 @pytest.mark.parametrize(

@@ -156,7 +156,7 @@ def test_the_life_of_an_alert(app, server, page, people):
     page.locator("#prosecutor-queue a").first.click()
     assert _images_loaded(page) == 2
     shot("2-review")
-    page.check("#approve-form input[name=attest]")
+    page.check("#approve-form input[name=images_checked]")
     page.locator("#approve-form button[type=submit]").click()
     expect(main(".badge-published")).to_be_visible()
 

@@ -80,12 +80,16 @@ def test_a_published_alert_keeps_its_recipients_when_the_plugin_is_disabled(regi
 def test_an_alert_aimed_by_the_plugin_waits_for_it_to_be_enabled_before_approval(regional):
     alert_id = regional.submitted(targeting={"provinces": ["PV27"]})
     enable(regional.app, False)
-    response = regional.api("POST", f"/alerts/{alert_id}/approve", regional.prosecutor, json={})
+    response = regional.api(
+        "POST", f"/alerts/{alert_id}/approve", regional.prosecutor, json={"images_checked": True}
+    )
     assert response.status_code == 422
     assert response.json["error"]["message"] == "Unknown targeting selector: provinces."
     assert regional.recipients(alert_id) == set()
     enable(regional.app)
-    response = regional.api("POST", f"/alerts/{alert_id}/approve", regional.prosecutor, json={})
+    response = regional.api(
+        "POST", f"/alerts/{alert_id}/approve", regional.prosecutor, json={"images_checked": True}
+    )
     assert response.status_code == 200
     assert regional.recipients(alert_id) == {"amsterdam", "amstelveen", "hilversum"}
 
@@ -100,7 +104,9 @@ def test_the_frozen_recipients_are_what_the_preview_showed(regional):
     alert_id = regional.submitted(targeting=targeting)
     shown = regional.reached(targeting)
     assert shown == {"hilversum", "utrecht", "groningen"}
-    response = regional.api("POST", f"/alerts/{alert_id}/approve", regional.prosecutor, json={})
+    response = regional.api(
+        "POST", f"/alerts/{alert_id}/approve", regional.prosecutor, json={"images_checked": True}
+    )
     assert response.status_code == 200
     assert regional.recipients(alert_id) == shown
     assert response.json["stats"]["schools_targeted"] == len(shown)

@@ -43,8 +43,9 @@ DRAFT_ERRORS = {403: "not an investigator", 422: "a field is missing or wrong (n
 @bp.get("/alerts")
 @document(summary="Alerts visible to the caller (investigator, prosecutor)", tags=["alerts"])
 def list_alerts() -> HttpResponse:
+    user = signed_in_user()
     return jsonify(
-        {"alerts": [alert_json(alert, detail=False) for alert in police_alerts(signed_in_user())]}
+        {"alerts": [alert_json(alert, user, detail=False) for alert in police_alerts(user)]}
     )
 
 
@@ -56,8 +57,9 @@ def list_alerts() -> HttpResponse:
     responses={201: "the draft", **DRAFT_ERRORS},
 )
 def create_alert() -> tuple[HttpResponse, int]:
-    alert = drafting.create_draft(signed_in_user(), drafting.parse_draft(json_body()))
-    return jsonify(alert_json(alert)), 201
+    user = signed_in_user()
+    alert = drafting.create_draft(user, drafting.parse_draft(json_body()))
+    return jsonify(alert_json(alert, user)), 201
 
 
 @bp.put("/alerts/<int:alert_id>")
@@ -68,8 +70,9 @@ def create_alert() -> tuple[HttpResponse, int]:
     responses={200: "the draft", 409: "not a draft", **DRAFT_ERRORS},
 )
 def update_alert(alert_id: int) -> HttpResponse:
-    alert = drafting.update_draft(signed_in_user(), alert_id, drafting.parse_draft(json_body()))
-    return jsonify(alert_json(alert))
+    user = signed_in_user()
+    alert = drafting.update_draft(user, alert_id, drafting.parse_draft(json_body()))
+    return jsonify(alert_json(alert, user))
 
 
 @bp.get("/alerts/<int:alert_id>")
@@ -79,7 +82,8 @@ def update_alert(alert_id: int) -> HttpResponse:
     responses={200: "the alert", 404: "unknown or not visible"},
 )
 def get_alert(alert_id: int) -> HttpResponse:
-    return jsonify(alert_json(police_alert(signed_in_user(), alert_id)))
+    user = signed_in_user()
+    return jsonify(alert_json(police_alert(user, alert_id), user))
 
 
 @bp.post("/alerts/<int:alert_id>/images")

@@ -19,21 +19,39 @@ from schoolalert.api import document, json_body
     responses={200: "the alert", 409: "not a draft", 422: "no images or no schools"},
 )
 def submit_alert(alert_id: int) -> HttpResponse:
-    alert = drafting.submit(signed_in_user(), alert_id)
-    return jsonify(alert_json(alert))
+    user = signed_in_user()
+    return jsonify(alert_json(drafting.submit(user, alert_id), user))
 
 
 @bp.post("/alerts/<int:alert_id>/approve")
 @document(
     summary="Approve and publish (a prosecutor who is not the creator); may shorten the duration",
     tags=["alerts"],
-    request_body={"type": "object", "properties": {"duration_days": {"type": "integer"}}},
-    responses={200: "published", 403: "own alert or wrong role", 409: "not submitted"},
+    request_body={
+        "type": "object",
+        "required": ["images_checked"],
+        "properties": {
+            "images_checked": {"type": "boolean", "enum": [True]},
+            "duration_days": {"type": "integer"},
+        },
+    },
+    responses={
+        200: "published",
+        403: "own alert or wrong role",
+        409: "not submitted",
+        422: "no statement that every image shows only a face, clothing or an object",
+    },
 )
 def approve_alert(alert_id: int) -> HttpResponse:
     body = json_body() if request.content_length else {}
-    alert = review.approve(signed_in_user(), alert_id, body.get("duration_days"))
-    return jsonify(alert_json(alert))
+    user = signed_in_user()
+    alert = review.approve(
+        user,
+        alert_id,
+        body.get("duration_days"),
+        images_checked=body.get("images_checked") is True,
+    )
+    return jsonify(alert_json(alert, user))
 
 
 @bp.post("/alerts/<int:alert_id>/reject")
@@ -48,8 +66,9 @@ def approve_alert(alert_id: int) -> HttpResponse:
     responses={200: "back to draft", 409: "not submitted"},
 )
 def reject_alert(alert_id: int) -> HttpResponse:
-    alert = review.reject(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
-    return jsonify(alert_json(alert))
+    user = signed_in_user()
+    alert = review.reject(user, alert_id, str(json_body().get("reason") or ""))
+    return jsonify(alert_json(alert, user))
 
 
 @bp.post("/alerts/<int:alert_id>/close")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import url_for
 
+from schoolalert.accounts.models import User
 from schoolalert.alerts import access
 from schoolalert.alerts.closing import PurgeRecord
 from schoolalert.alerts.models import Alert
@@ -14,7 +15,9 @@ from schoolalert.alerts.targeting import PreviewSchool
 from schoolalert.api import iso
 
 
-def alert_json(alert: Alert, *, detail: bool = True) -> dict[str, Any]:
+def alert_json(alert: Alert, reader: User, *, detail: bool = True) -> dict[str, Any]:
+    """The alert as JSON; with ``detail`` it holds the description, decrypted for ``reader`` and
+    recorded as read (in the request's unit of work)."""
     data: dict[str, Any] = {
         "id": alert.id,
         "status": alert.status.value,
@@ -32,7 +35,7 @@ def alert_json(alert: Alert, *, detail: bool = True) -> dict[str, Any]:
     }
     if detail:
         data |= {
-            "description": access.description(alert),
+            "description": access.read_description(reader, alert),
             "justification": alert.justification,
             "order_number": alert.order_number,
             "order_date": alert.order_date.isoformat() if alert.order_date else None,
@@ -82,6 +85,7 @@ def purge_record_json(record: PurgeRecord) -> dict[str, Any]:
         "key_destroyed": record.key_destroyed,
         "decryption_impossible": record.decryption_impossible,
         "verified": record.verified,
+        "checked_at": iso(record.checked_at),
         "plugins": record.plugin_reports,
         "responses_purged_at": iso(record.responses_purged_at),
     }

@@ -25,7 +25,7 @@ def staff_alert_json(alert: Alert, user: User) -> dict[str, Any]:
         "published_at": iso(alert.approved_at),
         "expires_at": iso(alert.expires_at),
         "age_estimate": alert.age_estimate,
-        "description": access.description(alert),
+        "description": access.read_description(user, alert),
         "images": [
             {
                 "id": image.id,

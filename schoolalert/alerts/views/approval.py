@@ -33,11 +33,14 @@ def approve(alert_id: int) -> Response | Page:
     form = ApproveForm()
     raw = (form.duration_days.data or "").strip()
     try:
-        if not form.attest.data:
-            raise InvalidInput(_("Confirm that you checked every image."), field="attest")
         if raw and not raw.isdigit():
             raise InvalidInput(_("Give a whole number of days."), field="duration_days")
-        review.approve(signed_in_user(), alert_id, int(raw) if raw else None)
+        review.approve(
+            signed_in_user(),
+            alert_id,
+            int(raw) if raw else None,
+            images_checked=bool(form.images_checked.data),
+        )
     except InvalidInput as error:
         rollback()
         place_error(form, error)

@@ -37,10 +37,11 @@ def new_draft() -> Response | Page:
 
 @bp.route("/<int:alert_id>/edit", methods=["GET", "POST"])
 def edit_draft(alert_id: int) -> Response | Page:
-    alert = drafting.own_draft(signed_in_user(), alert_id)
+    user = signed_in_user()
+    alert = drafting.own_draft(user, alert_id)
     if request.method == "POST":
         return _save_draft(DraftForm(), alert)
-    form = DraftForm(data=draft_form_data(alert, access.description(alert)))
+    form = DraftForm(data=draft_form_data(alert, access.read_description(user, alert)))
     return _draft_page(form, alert, alert.targeting)
 
 

@@ -25,6 +25,7 @@ from schoolalert.alerts.preview import alert_preview
 from schoolalert.alerts.views import bp
 from schoolalert.errors import Conflict, InvalidInput
 from schoolalert.transaction import rollback
+from schoolalert.web.unit_of_work import keep_refusal
 
 Page = tuple[str, int]
 
@@ -56,7 +57,7 @@ def alert_page(alert_id: int, status: int = 200, *, error: str | None = None, **
     page = render_template(
         "alerts/alert.html",
         alert=alert,
-        description=access.description(alert),
+        description=access.read_description(user, alert),
         images=[image for image in alert.images if image.blob_name],
         kind_labels=IMAGE_KIND_LABELS,
         stats=access.statistics(alert.id) if published else None,
@@ -69,6 +70,8 @@ def alert_page(alert_id: int, status: int = 200, *, error: str | None = None, **
         reject_form=forms.get("reject_form") or RejectForm(),
         confirm_form=ConfirmForm(),
     )
+    if status >= 400:
+        keep_refusal()  # the refused attempt is rolled back; the description read stays on record
     return page, status
 
 

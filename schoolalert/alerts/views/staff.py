@@ -19,6 +19,7 @@ from schoolalert.consent.agreements import briefing_required
 from schoolalert.consent.eligibility import staff_may_see_alerts
 from schoolalert.errors import InvalidInput
 from schoolalert.transaction import rollback
+from schoolalert.web.unit_of_work import keep_refusal
 
 bp = Blueprint("portal", "schoolalert.alerts", url_prefix="/portal", template_folder="templates")
 
@@ -67,10 +68,12 @@ def _alert_page(alert_id: int, form: ResponseForm, status: int = 200) -> tuple[s
     page = render_template(
         "portal/alert.html",
         alert=alert,
-        description=access.description(alert),
+        description=access.read_description(user, alert),
         images=[image for image in alert.images if image.blob_name],
         kind_labels=IMAGE_KIND_LABELS,
         mine=responses.own_response(user, alert.id),
         form=form,
     )
+    if status >= 400:
+        keep_refusal()  # the refused answer is rolled back; the description read stays on record
     return page, status

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from schoolalert.alerts.crypto import (
+from schoolalert.config import decode_master_key
+from schoolalert.crypto.aead import (
     KEY_SIZE,
     NONCE_SIZE,
     VERSION,
@@ -21,7 +22,6 @@ from schoolalert.alerts.crypto import (
     unwrap_data_key,
     wrap_data_key,
 )
-from schoolalert.config import decode_master_key
 from tests.conftest import TEST_MASTER_KEY
 
 MASTER = decode_master_key(TEST_MASTER_KEY)

@@ -1,13 +1,14 @@
-"""Encryption at rest with one key per alert, and crypto-shredding (PRODUCT I2, I6; CONTRACT §2).
+"""The encryption format at rest, one key per alert, and crypto-shredding (PRODUCT I2, I6).
 
-Envelope encryption, all AES-256-GCM (``cryptography``):
+All AES-256-GCM (``cryptography``):
 
-- every alert has its own random 256-bit data key (:func:`generate_data_key`);
-- the data key is stored only wrapped (:func:`wrap_data_key`) under a key-encryption key derived
-  from the master key with HKDF-SHA256, with the alert id as associated data, so a wrapped key
-  copied to another alert does not unwrap;
-- every blob (image, tip text) is encrypted under the data key with a fresh random 96-bit nonce
-  and associated data naming its purpose and ids (:func:`image_aad`, :func:`tip_aad`), so a
+- every alert has its own random 256-bit keys, kept in the key store
+  (:mod:`schoolalert.crypto.keystore`), never in the database;
+- the file key store keeps each key wrapped (:func:`wrap_data_key`) under a key-encryption key
+  derived from the master key with HKDF-SHA256, with the key's id and kind as associated data,
+  so a wrapped key copied under another id does not unwrap; an HSM keeps keys non-extractable;
+- every blob (image, description, tip text) is encrypted with a fresh random 96-bit nonce and
+  associated data naming its purpose and ids (:func:`image_aad`, :func:`tip_aad`), so a
   ciphertext moved to another alert, image or response does not decrypt.
 
 Formats (the leading version byte is authenticated as part of the associated data)::
@@ -16,14 +17,14 @@ Formats (the leading version byte is authenticated as part of the associated dat
     blob         01 | nonce (12) | ciphertext | tag (16)
 
 The master key id is derived from the master key (HKDF; it reveals nothing about it). A future
-rotation can find the rows still wrapped by an old master key by that prefix and re-wrap them
-(unwrap with the old, wrap with the new) without touching any blob.
+rotation can find the key files still wrapped by an old master key by that prefix and re-wrap
+them (unwrap with the old, wrap with the new) without touching any blob.
 
 Crypto-shredding: Python cannot reliably erase key material (bytes are immutable and may have
 been copied or swapped out), so nothing here pretends to zeroise. Destruction consists of
-deleting the wrapped key row and the encrypted files; without the wrapped key no copy of a blob
-(backup, cache, a file that escaped deletion) can be decrypted, even with the master key. Keep
-unwrapped data keys in local variables for the length of one request or job only.
+destroying the key in the key store; since the database never held it, no copy of the database
+or of a blob (backup, replica, a dead row version in the heap or the WAL, a file that escaped
+deletion) can be decrypted afterwards, even with the master key.
 """
 
 from __future__ import annotations

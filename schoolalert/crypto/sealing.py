@@ -2,15 +2,15 @@
 
 Each purpose gets its own key (HKDF), and every sealed value is bound to where it belongs through
 associated data, so a value copied to another row does not open. The format is that of
-:mod:`schoolalert.alerts.crypto`, which also raises :class:`DecryptionFailed` for a broken seal.
+:mod:`schoolalert.crypto.aead`, which also raises :class:`DecryptionFailed` for a broken seal.
 """
 
 from __future__ import annotations
 
 from flask import current_app
 
-from schoolalert.alerts.crypto import decrypt, derive_key, encrypt
 from schoolalert.config import decode_master_key
+from schoolalert.crypto.aead import decrypt, derive_key, encrypt
 
 
 def purpose_key(purpose: str) -> bytes:
