@@ -50,6 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "IMAGE_MAX_EDGE": 2048,
     # Encrypted image files (schoolalert.alerts.storage); unset: <instance>/images.
     "IMAGE_STORAGE_PATH": None,
+    # ... or an S3-compatible bucket (shared by several web nodes); credentials and region the
+    # AWS SDK's usual way (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, a role).
+    "IMAGE_S3_BUCKET": None,
+    "IMAGE_S3_PREFIX": "images/",
+    "IMAGE_S3_ENDPOINT_URL": None,
+    "IMAGE_S3_REGION": None,
     # A pending outbox message that a worker took but never finished is offered again after this.
     "OUTBOX_STALE_SECONDS": 15 * 60,
     "OUTBOX_MAX_ATTEMPTS": 8,
