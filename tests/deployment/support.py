@@ -103,7 +103,9 @@ class Instance:
         """A gunicorn node with the shipped configuration; its base URL once it answers."""
         return self.wait_ready(*self.start_web_node(name, workers=workers))
 
-    def start_web_node(self, name: str, *, workers: int = 2) -> tuple[subprocess.Popen, int]:
+    def start_web_node(
+        self, name: str, *, workers: int = 2, env: dict[str, str] | None = None
+    ) -> tuple[subprocess.Popen, int]:
         port = free_port()
         process = self.start(
             name,
@@ -112,7 +114,7 @@ class Instance:
             str(self.cwd / "gunicorn.conf.py"),
             "-b",
             f"127.0.0.1:{port}",
-            env={"WEB_CONCURRENCY": str(workers)},
+            env={"WEB_CONCURRENCY": str(workers), **(env or {})},
         )
         return process, port
 
@@ -130,8 +132,11 @@ class Instance:
         raise AssertionError(f"{process.args!r} does not answer /healthz:\n{self.log_tail()}")
 
     def stop_all(self) -> None:
-        for process in reversed(self.processes):
-            stop(process)
+        for process in self.processes:  # all at once: each shutdown is graceful
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            stop(process, timeout=30)
 
     def log_tail(self, characters: int = 4000) -> str:
         return "\n".join(
@@ -151,6 +156,7 @@ class Account:
     password: str = field(default_factory=lambda: f"Zomer-{secrets.token_urlsafe(12)}-2026")
     totp_secret: str = field(default_factory=pyotp.random_base32)
     last_step: int = 0
+    id: int | None = None
 
     def create(self, instance: Instance) -> None:
         args = ["users", "create", "--email", self.email, "--name", self.name]
@@ -159,7 +165,8 @@ class Account:
             args += ["--school", self.school]
         if self.board:
             args += ["--board", self.board]
-        instance.cli(*args, stdin=self.password + "\n")
+        output = instance.cli(*args, stdin=self.password + "\n")
+        self.id = int(output.split("created user ", 1)[1].split()[0])
 
     def code(self) -> str:
         """A one-time code the server has not seen yet (each is accepted once)."""
