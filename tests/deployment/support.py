@@ -11,6 +11,7 @@ import base64
 import io
 import os
 import secrets
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -112,9 +113,11 @@ class Instance:
             "gunicorn",
             "-c",
             str(self.cwd / "gunicorn.conf.py"),
-            "-b",
-            f"127.0.0.1:{port}",
-            env={"WEB_CONCURRENCY": str(workers), **(env or {})},
+            env={
+                "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "WEB_CONCURRENCY": str(workers),
+                **(env or {}),
+            },
         )
         return process, port
 
@@ -132,9 +135,9 @@ class Instance:
         raise AssertionError(f"{process.args!r} does not answer /healthz:\n{self.log_tail()}")
 
     def stop_all(self) -> None:
-        for process in self.processes:  # all at once: each shutdown is graceful
+        for process in self.processes:  # all at once; INT is gunicorn's quick shutdown
             if process.poll() is None:
-                process.terminate()
+                process.send_signal(signal.SIGINT)
         for process in self.processes:
             stop(process, timeout=30)
 
