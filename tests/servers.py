@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -25,8 +26,9 @@ _taken: set[int] = set()
 
 
 def free_port() -> int:
-    """A loopback port of :data:`PORTS` that nothing listens on (and not handed out before)."""
-    for port in PORTS:
+    """A loopback port of :data:`PORTS` that nothing listens on (and not handed out before);
+    tried in random order, so that two test runs at once rarely reach for the same one."""
+    for port in random.sample(PORTS, len(PORTS)):
         if port in _taken:
             continue
         with socket.socket() as probe:

@@ -182,6 +182,10 @@ class S3BlobStore:
             connect_timeout=5,
             read_timeout=30,
             retries={"max_attempts": 5, "mode": "standard"},
+            # Checksums only where S3 requires them: stores other than AWS (older MinIO, Ceph)
+            # refuse the newer default trailing checksums.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
         )
         return boto3.session.Session().client(
             "s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config
