@@ -50,6 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "IMAGE_MAX_EDGE": 2048,
     # Encrypted image files (schoolalert.alerts.storage); unset: <instance>/images.
     "IMAGE_STORAGE_PATH": None,
+    # ... or an S3-compatible bucket (shared by several web nodes); credentials and region the
+    # AWS SDK's usual way (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, a role).
+    "IMAGE_S3_BUCKET": None,
+    "IMAGE_S3_PREFIX": "images/",
+    "IMAGE_S3_ENDPOINT_URL": None,
+    "IMAGE_S3_REGION": None,
     # The outbox (schoolalert.tasks): a run holds its message for OUTBOX_LEASE_SECONDS and renews
     # the lease every OUTBOX_HEARTBEAT_SECONDS; a dead worker's message runs again after the lease.
     "OUTBOX_LEASE_SECONDS": 30,
