@@ -9,14 +9,14 @@ a second factor. Anything else raises the same NotFound as an unknown id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, distinct, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, distinct, exists, func, select
 
-from schoolalert.accounts.models import User
+from schoolalert.accounts.models import Authenticator, User
 from schoolalert.accounts.roles import Role
-from schoolalert.accounts.second_factor import has_confirmed_factor
 from schoolalert.alerts import keys
 from schoolalert.alerts.common import police_alert
 from schoolalert.alerts.crypto import associated_data, decrypt, image_aad
@@ -31,33 +31,25 @@ from schoolalert.alerts.models import (
 )
 from schoolalert.alerts.watermark import new_view_id, watermark
 from schoolalert.audit import services as audit
-from schoolalert.consent.services import has_accepted_current_statement, school_participates
+from schoolalert.consent.services import eligible_staff_clause, participating_clause
 from schoolalert.database import utcnow
 from schoolalert.errors import NotFound
 from schoolalert.extensions import db
 from schoolalert.notifications.models import Notification, NotificationKind
+from schoolalert.schools.models import School
 
 VIEWABLE = frozenset({AlertStatus.DRAFT, AlertStatus.SUBMITTED, AlertStatus.PUBLISHED})
 
 
 def staff_may_see_alerts(user: User) -> bool:
     """The conditions on the person and their school (the alert's own come on top)."""
-    return (
-        user.role == Role.SCHOOL_STAFF
-        and user.active
-        and user.school_id is not None
-        and has_confirmed_factor(user)
-        and school_participates(user.school_id)
-        and has_accepted_current_statement(user)
-    )
+    if not _may_be_staff_viewer(user):
+        return False
+    return bool(db.session.scalar(_person_query(), _person_parameters(user)))
 
 
 def live_for_school_clause(school_id: int) -> ColumnElement[bool]:
-    return (
-        (Alert.status == AlertStatus.PUBLISHED)
-        & (Alert.expires_at > utcnow())
-        & exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.school_id == school_id)
-    )
+    return _live_for_school(school_id, utcnow())
 
 
 def staff_alerts(user: User) -> list[Alert]:
@@ -74,15 +66,82 @@ def staff_alerts(user: User) -> list[Alert]:
 
 def staff_alert(user: User, alert_id: int) -> Alert:
     """One live alert of the user's school, or NotFound — whatever the reason."""
-    if not staff_may_see_alerts(user):
+    if not _may_be_staff_viewer(user):
         raise NotFound("no such alert")
-    assert user.school_id is not None
     alert = db.session.scalar(
-        select(Alert).where(Alert.id == alert_id, live_for_school_clause(user.school_id))
+        _staff_alert_query(), _person_parameters(user) | {"alert_id": alert_id}
     )
     if alert is None:
         raise NotFound("no such alert")
     return alert
+
+
+def _staff_image(user: User, alert_id: int, image_id: int) -> tuple[Alert, AlertImage]:
+    """:func:`staff_alert` and one of its images, asked in the same statement."""
+    if not _may_be_staff_viewer(user):
+        raise NotFound("no such alert")
+    parameters = _person_parameters(user) | {"alert_id": alert_id, "image_id": image_id}
+    row = db.session.execute(_staff_image_query(), parameters).one_or_none()
+    if row is None:
+        raise NotFound("no such image")
+    return row.Alert, row.AlertImage
+
+
+# Every page and image a staff member loads asks I1 again. The conditions are one SQL
+# statement, built once (bound parameters) instead of one query per condition per request.
+
+
+def _may_be_staff_viewer(user: User) -> bool:
+    return user.role == Role.SCHOOL_STAFF and user.active and user.school_id is not None
+
+
+def _person_parameters(user: User) -> dict[str, Any]:
+    return {"user_id": user.id, "school_id": user.school_id, "now": utcnow()}
+
+
+def _live_for_school(school_id: Any, now: Any) -> ColumnElement[bool]:
+    return (
+        (Alert.status == AlertStatus.PUBLISHED)
+        & (Alert.expires_at > now)
+        & exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.school_id == school_id)
+    )
+
+
+def _person_clause() -> ColumnElement[bool]:
+    """Active staff who accepted the current statement, with a confirmed second factor (as
+    :func:`has_confirmed_factor`), at a school that participates right now."""
+    user_id, school_id = bindparam("user_id"), bindparam("school_id")
+    return and_(
+        exists().where(User.id == user_id, User.school_id == school_id, eligible_staff_clause()),
+        exists().where(Authenticator.user_id == user_id, Authenticator.confirmed_at.is_not(None)),
+        exists().where(School.id == school_id, participating_clause()),
+    )
+
+
+@cache
+def _person_query() -> Select[tuple[bool]]:
+    return select(_person_clause())
+
+
+@cache
+def _staff_alert_query() -> Select[tuple[Alert]]:
+    return select(Alert).where(
+        Alert.id == bindparam("alert_id"),
+        _live_for_school(bindparam("school_id"), bindparam("now")),
+        _person_clause(),
+    )
+
+
+@cache
+def _staff_image_query() -> Select[tuple[Alert, AlertImage]]:
+    return (
+        _staff_alert_query()
+        .add_columns(AlertImage)
+        .join(
+            AlertImage,
+            and_(AlertImage.alert_id == Alert.id, AlertImage.id == bindparam("image_id")),
+        )
+    )
 
 
 def readable_alert(user: User, alert_id: int) -> Alert:
@@ -114,10 +173,13 @@ class ImageView:
 
 def view_image(user: User, alert_id: int, image_id: int) -> ImageView:
     """Decrypt, watermark for this viewer and moment, record the view (audit: who/what/where)."""
-    alert = readable_alert(user, alert_id)
-    image = db.session.scalar(
-        select(AlertImage).where(AlertImage.id == image_id, AlertImage.alert_id == alert.id)
-    )
+    if user.role == Role.SCHOOL_STAFF:
+        alert, image = _staff_image(user, alert_id, image_id)
+    else:
+        alert = readable_alert(user, alert_id)
+        image = db.session.scalar(
+            select(AlertImage).where(AlertImage.id == image_id, AlertImage.alert_id == alert.id)
+        )
     if image is None or image.blob_name is None:
         raise NotFound("no such image")
     store = current_app.extensions["schoolalert.blobs"]
