@@ -23,6 +23,7 @@ from schoolalert.alerts.crypto import associated_data, decrypt, image_aad
 from schoolalert.alerts.models import (
     Alert,
     AlertImage,
+    AlertKey,
     AlertRecipient,
     AlertStatus,
     AlertView,
@@ -76,15 +77,20 @@ def staff_alert(user: User, alert_id: int) -> Alert:
     return alert
 
 
-def _staff_image(user: User, alert_id: int, image_id: int) -> tuple[Alert, AlertImage]:
-    """:func:`staff_alert` and one of its images, asked in the same statement."""
+def _staff_image(
+    user: User, alert_id: int, image_id: int
+) -> tuple[Alert, AlertImage, AlertKey | None]:
+    """:func:`staff_alert`, one of its images and its wrapped keys, in the same statement.
+
+    While the caller holds the keys, ``keys.image_key`` finds them in the session (which keeps
+    only weak references) instead of asking the database again."""
     if not _may_be_staff_viewer(user):
         raise NotFound("no such alert")
     parameters = _person_parameters(user) | {"alert_id": alert_id, "image_id": image_id}
     row = db.session.execute(_staff_image_query(), parameters).one_or_none()
     if row is None:
         raise NotFound("no such image")
-    return row.Alert, row.AlertImage
+    return row.Alert, row.AlertImage, row.AlertKey
 
 
 # Every page and image a staff member loads asks I1 again. The conditions are one SQL
@@ -133,14 +139,15 @@ def _staff_alert_query() -> Select[tuple[Alert]]:
 
 
 @cache
-def _staff_image_query() -> Select[tuple[Alert, AlertImage]]:
+def _staff_image_query() -> Select[tuple[Alert, AlertImage, AlertKey | None]]:
     return (
         _staff_alert_query()
-        .add_columns(AlertImage)
+        .add_columns(AlertImage, AlertKey)
         .join(
             AlertImage,
             and_(AlertImage.alert_id == Alert.id, AlertImage.id == bindparam("image_id")),
         )
+        .outerjoin(AlertKey, AlertKey.alert_id == Alert.id)
     )
 
 
@@ -173,8 +180,9 @@ class ImageView:
 
 def view_image(user: User, alert_id: int, image_id: int) -> ImageView:
     """Decrypt, watermark for this viewer and moment, record the view (audit: who/what/where)."""
+    wrapped_keys = None  # held until decrypted (see _staff_image)
     if user.role == Role.SCHOOL_STAFF:
-        alert, image = _staff_image(user, alert_id, image_id)
+        alert, image, wrapped_keys = _staff_image(user, alert_id, image_id)
     else:
         alert = readable_alert(user, alert_id)
         image = db.session.scalar(
@@ -188,6 +196,7 @@ def view_image(user: User, alert_id: int, image_id: int) -> ImageView:
         data_key=keys.image_key(alert.id),
         associated_data=image_aad(alert.id, image.id),
     )
+    del wrapped_keys
     viewed_at, view_id = utcnow(), new_view_id()
     content = watermark(plain, viewer_code=user.code, viewed_at=viewed_at, view_id=view_id)
     db.session.add(
