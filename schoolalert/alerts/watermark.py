@@ -122,11 +122,10 @@ def _tile(text: str, font_size: int) -> _Tile:
         for dy in range(-stroke, stroke + 1):
             if (dx or dy) and dx * dx + dy * dy <= stroke * stroke + stroke:
                 outline = ImageChops.lighter(outline, ImageChops.offset(letters, dx, dy))
-    turn = functools.partial(
-        Image.Image.rotate, angle=ANGLE_DEGREES, resample=Image.Resampling.BILINEAR, expand=True
+    turned = Image.merge("LA", (letters, outline)).rotate(  # both in one pass
+        ANGLE_DEGREES, resample=Image.Resampling.BILINEAR, expand=True
     )
-    colour = turn(letters)
-    alpha = turn(outline).point(_FADE)
+    colour, alpha = turned.getchannel("L"), turned.getchannel("A").point(_FADE)
     return _Tile(
         colour=Image.merge("RGB", (colour, colour, colour)),
         alpha=alpha,
