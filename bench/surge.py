@@ -18,8 +18,10 @@ Settings (environment): ``SCHOOLALERT_BENCH_CLIENTS`` (32), ``SCHOOLALERT_BENCH_
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
+import multiprocessing
 import os
 import re
 import secrets
@@ -57,6 +59,7 @@ from schoolalert.transaction import commit
 CLIENTS = int(os.environ.get("SCHOOLALERT_BENCH_CLIENTS", "32"))
 WORKERS = int(os.environ.get("SCHOOLALERT_BENCH_WORKERS", "2"))
 SECONDS = float(os.environ.get("SCHOOLALERT_BENCH_SECONDS", "20"))
+PROCESSES = 8  # client processes; the clients are spread over them
 STAFF_PER_SCHOOL = 5
 IMAGE_SIZE = (480, 560)
 WATERMARK_ROUNDS = 60
@@ -78,18 +81,21 @@ def main() -> None:
         log = Path(app.config["INSTANCE_PATH"]) / "gunicorn.log"
         server = start_server(app, port, log)
         try:
-            clients = [Client(port, user) for user in staff]
-            run_all(clients, lambda client: client.sign_in())
-            run_all(clients, lambda client: client.view(alert_id))  # warm: fonts, pools, caches
-            trivial = phase(clients, lambda client: client.trivial())
-            views = phase(clients, lambda client: client.view(alert_id))
+            with app.app_context():
+                db.engine.dispose()  # the client processes are forked: no connection shared
+            with Fleet(port, alert_id, staff) as fleet:
+                fleet.everyone("sign_in")
+                fleet.everyone("view")  # warm: fonts, connection pools, caches
+                trivial = fleet.phase("trivial")
+                views = fleet.phase("view")
+                served = fleet.view_ids()
         except Exception:
             print(log.read_text(errors="replace")[-3000:], file=sys.stderr, flush=True)
             raise
         finally:
             server.terminate()
             server.wait(timeout=60)
-        check_every_view_recorded(app, alert_id, clients)
+        check_every_view_recorded(app, alert_id, served)
         schools = len({user.school_id for user in staff})
     latencies = sorted(views.latencies)
     median, p99 = (
@@ -376,38 +382,102 @@ class Phase:
         return len(self.latencies) / self.seconds
 
 
-def phase(clients: list[Client], action) -> Phase:
-    """Every client repeats ``action`` for ``SECONDS``; one latency per completed action."""
-    result, lock, errors = Phase(SECONDS), threading.Lock(), []
-    barrier = threading.Barrier(len(clients) + 1)
-    deadline = 0.0
+class Fleet:
+    """The clients, a few threads in each of several processes: one process of many threads
+    reads responses slowly (the GIL), and gunicorn's sync workers wait for the client to take
+    the whole response and close the connection, so the clients would be the bottleneck."""
+
+    def __init__(self, port: int, alert_id: int, staff: list[Staff]) -> None:
+        context = multiprocessing.get_context("fork")
+        count = min(len(staff), PROCESSES)
+        self.pipes, self.processes = [], []
+        for number in range(count):
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=_client_process, args=(child, port, alert_id, staff[number::count])
+            )
+            process.start()
+            self.pipes.append(parent)
+            self.processes.append(process)
+
+    def __enter__(self) -> Fleet:
+        return self
+
+    def __exit__(self, *_exception) -> None:
+        for pipe in self.pipes:
+            with contextlib.suppress(OSError):
+                pipe.send(("stop",))
+        for process in self.processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+
+    def _ask(self, *message) -> list:
+        for pipe in self.pipes:
+            pipe.send(message)
+        answers = [pipe.recv() for pipe in self.pipes]
+        for status, payload in answers:
+            if status != "ok":
+                raise RuntimeError(f"a client failed: {payload}")
+        return [payload for _status, payload in answers]
+
+    def everyone(self, action: str) -> None:
+        self._ask("once", action)
+
+    def phase(self, action: str) -> Phase:
+        """Every client repeats ``action`` for ``SECONDS``; one latency per completed action."""
+        start_at = time.time() + 1.0
+        answers = self._ask("phase", action, start_at, start_at + SECONDS)
+        result = Phase(max(ended for ended, _latencies in answers) - start_at)
+        for _ended, latencies in answers:
+            result.latencies.extend(latencies)
+        return result
+
+    def view_ids(self) -> list[str]:
+        return [view_id for ids in self._ask("view_ids") for view_id in ids]
+
+
+def _client_process(pipe, port: int, alert_id: int, staff: list[Staff]) -> None:
+    clients = [Client(port, member) for member in staff]
+    actions = {
+        "sign_in": Client.sign_in,
+        "view": lambda client: client.view(alert_id),
+        "trivial": Client.trivial,
+    }
+    while (message := pipe.recv())[0] != "stop":
+        try:
+            if message[0] == "once":
+                _run_all(clients, actions[message[1]])
+                pipe.send(("ok", None))
+            elif message[0] == "phase":
+                pipe.send(("ok", _timed(clients, actions[message[1]], *message[2:])))
+            else:
+                pipe.send(("ok", [view_id for client in clients for view_id in client.view_ids]))
+        except Exception as error:
+            pipe.send(("error", f"{type(error).__name__}: {error}"))
+
+
+def _timed(clients: list[Client], action, start_at: float, deadline: float):
+    latencies: list[float] = []
+    errors: list[Exception] = []
 
     def loop(client: Client) -> None:
-        barrier.wait()
+        time.sleep(max(0.0, start_at - time.time()))
         try:
-            while (started := time.perf_counter()) < deadline:
+            while time.time() < deadline:
+                started = time.perf_counter()
                 action(client)
-                elapsed = time.perf_counter() - started
-                with lock:
-                    result.latencies.append(elapsed)
+                latencies.append(time.perf_counter() - started)
         except Exception as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=loop, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    begin = time.perf_counter()
-    deadline = begin + SECONDS
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.perf_counter() - begin  # until the last action started in time ended
+    _threads(clients, loop)
     if errors:
         raise errors[0]
-    return result
+    return time.time(), latencies
 
 
-def run_all(clients: list[Client], action) -> None:
+def _run_all(clients: list[Client], action) -> None:
     errors: list[Exception] = []
 
     def once(client: Client) -> None:
@@ -416,18 +486,21 @@ def run_all(clients: list[Client], action) -> None:
         except Exception as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=once, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _threads(clients, once)
     if errors:
         raise errors[0]
 
 
-def check_every_view_recorded(app, alert_id: int, clients: list[Client]) -> None:
+def _threads(clients: list[Client], work) -> None:
+    threads = [threading.Thread(target=work, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def check_every_view_recorded(app, alert_id: int, served: list[str]) -> None:
     """Each image served is one view with an id of its own, one AlertView and one audit entry."""
-    served = [view_id for client in clients for view_id in client.view_ids]
     with app.app_context():
         views = db.session.scalar(
             select(func.count()).select_from(AlertView).where(AlertView.alert_id == alert_id)
