@@ -28,8 +28,11 @@ REDIS_URL = os.environ.get("SCHOOLALERT_BENCH_REDIS_URL", "redis://127.0.0.1:637
 
 
 def report(name: str, figure: str, ratio: float, baseline: str) -> None:
-    """``figure`` is one token with its unit (``18.6ms``); ``baseline`` says what it is."""
-    print(f"BENCH {name} {figure} ratio={ratio:.2f} baseline={baseline}", flush=True)
+    """``figure`` is one token with its unit (``18.6ms``); ``baseline`` says what it is.
+
+    The ratio has two decimals, or three significant digits below 1 (``0.00372``)."""
+    shown = f"{ratio:.2f}" if ratio >= 1 else f"{ratio:.3g}"
+    print(f"BENCH {name} {figure} ratio={shown} baseline={baseline}", flush=True)
 
 
 def quiet() -> None:
