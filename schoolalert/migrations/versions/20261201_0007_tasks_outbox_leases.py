@@ -1,15 +1,15 @@
 """outbox leases and hand-overs, skipped notification reasons
 
-Revision ID: 0006_outbox_leases
-Revises: 0005_alerts
+Revision ID: 0007_outbox_leases
+Revises: 0006_keystore
 Create Date: 2026-12-01 19:15:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_outbox_leases'
-down_revision = '0005_alerts'
+revision = '0007_outbox_leases'
+down_revision = '0006_keystore'
 branch_labels = None
 depends_on = None
 
