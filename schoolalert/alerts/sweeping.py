@@ -19,7 +19,7 @@ from sqlalchemy import select, union
 
 from schoolalert.alerts import keys
 from schoolalert.alerts.closing import retry_unverified_purges
-from schoolalert.alerts.common import setting
+from schoolalert.alerts.settings import setting
 from schoolalert.alerts.models import AlertImage, AlertKey
 from schoolalert.alerts.storage import configured_blob_stores, validate_blob_name
 from schoolalert.audit import services as audit
