@@ -26,8 +26,9 @@ from schoolalert.transaction import commit, rollback
 from tests.faults.harness import Nation, populate, submitted_alert, wait_until
 
 SCHOOLS, PER_SCHOOL = 30, 5
-# After the fault ends, everything is delivered within this bound (timers of conftest.TIMERS).
-RECOVERY_BOUND = 30
+# After the fault ends, everything is delivered within this bound (timers of conftest.TIMERS;
+# it takes 5-15 s on an idle machine, the margin is for a loaded CI host).
+RECOVERY_BOUND = 60
 
 
 def start(fault, workers: int) -> tuple[Nation, int]:
@@ -104,11 +105,11 @@ def test_smtp_refusing_longer_than_the_old_retry_window_then_back(fault):
             db.session.rollback()
             return bool(attempts) and min(attempts) > limit
 
-    wait_until(retried_past_the_old_limit, 40, "every batch retried past the old attempt limit")
+    wait_until(retried_past_the_old_limit, 90, "every batch retried past the old attempt limit")
     client = fault.app.test_client()
     ready = wait_until(
         lambda: (body := client.get("/readyz").json)["status"] == "degraded" and body,
-        15,
+        30,
         "/readyz reports degraded delivery",
     )
     assert ready["delivery"]["failing"] > 0
