@@ -81,7 +81,8 @@ class Instance:
 
     def parallel(self, *steps: Callable[[], Any]) -> list[Any]:
         """Run independent steps (each one or more commands) at once: every command starts a
-        Python process that builds the app, so this is where the test's time goes."""
+        Python process that builds the app, so this is where the test's time goes. (PostgreSQL
+        only: on SQLite they would queue for its one write lock and may time out.)"""
         with ThreadPoolExecutor(max_workers=len(steps)) as pool:
             futures = [pool.submit(step) for step in steps]
             return [future.result() for future in futures]
