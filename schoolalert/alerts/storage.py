@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -27,9 +26,9 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from schoolalert.config import ConfigurationError
+from schoolalert.durable_files import remove_file, write_file
 
 _NAME = re.compile(r"[0-9a-f]{32}")
-_DIRECTORY_MODE = 0o700
 
 # The outbox task that deletes blobs once the transaction that dropped them has committed.
 DELETE_BLOBS_TASK = "alerts.delete_blobs"
@@ -97,19 +96,7 @@ class LocalBlobStore:
         self.root = Path(root).absolute()
 
     def put(self, name: str, data: bytes) -> None:
-        path = self._path(name)
-        self._ensure_root()
-        descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.root)  # mode 0600
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        self._sync_root()
+        write_file(self._path(name), data, replace=True)
 
     def get(self, name: str) -> bytes:
         path = self._path(name)
@@ -121,12 +108,7 @@ class LocalBlobStore:
             return file.read()
 
     def delete(self, name: str) -> None:
-        path = self._path(name)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return
-        self._sync_root()
+        remove_file(self._path(name))
 
     def exists(self, name: str) -> bool:
         return os.path.lexists(self._path(name))
@@ -141,18 +123,6 @@ class LocalBlobStore:
 
     def _path(self, name: str) -> Path:
         return self.root / validate_blob_name(name)
-
-    def _ensure_root(self) -> None:
-        self.root.mkdir(mode=_DIRECTORY_MODE, parents=True, exist_ok=True)
-        if self.root.stat().st_mode & 0o777 != _DIRECTORY_MODE:
-            self.root.chmod(_DIRECTORY_MODE)  # mkdir is subject to the umask; exist_ok keeps any
-
-    def _sync_root(self) -> None:
-        descriptor = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 class S3BlobStore:

@@ -19,8 +19,8 @@ from sqlalchemy import select, union
 
 from schoolalert.alerts import keys
 from schoolalert.alerts.closing import retry_unverified_purges
-from schoolalert.alerts.settings import setting
 from schoolalert.alerts.models import AlertImage, AlertKey
+from schoolalert.alerts.settings import setting
 from schoolalert.alerts.storage import configured_blob_stores, validate_blob_name
 from schoolalert.audit import services as audit
 from schoolalert.crypto.keystore import key_created_at

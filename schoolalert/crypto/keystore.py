@@ -26,7 +26,6 @@ import hmac
 import os
 import re
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
@@ -49,10 +48,10 @@ from schoolalert.crypto.aead import (
     unwrap_data_key,
     wrap_data_key,
 )
+from schoolalert.durable_files import remove_file, write_file
 
 KEY_ID = re.compile(r"[a-z][a-z0-9-]{0,47}")
 _GENERATED = re.compile(r"(aes|hmac)-([0-9a-f]{1,12})-[0-9a-f]{32}")
-_DIRECTORY_MODE = 0o700
 _SUFFIX = ".key"
 
 
@@ -155,20 +154,10 @@ class FileKeyStore:
         kind = KeyKind(kind)
         key_id = validate_key_id(key_id or new_key_id(kind))
         content = kind.value.encode() + b":" + self._wrap(kind, key_id, material)
-        self._ensure_root()
-        descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.root)  # mode 0600
         try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(content)
-                file.flush()
-                os.fsync(file.fileno())
-            try:
-                os.link(temporary, self._path(key_id))  # never replaces an existing key
-            except FileExistsError:
-                raise KeyExists(key_id) from None
-        finally:
-            Path(temporary).unlink(missing_ok=True)
-        self._sync_root()
+            write_file(self._path(key_id), content, replace=False)  # never replaces a key
+        except FileExistsError:
+            raise KeyExists(key_id) from None
         return key_id
 
     def encrypt(self, key_id: str, plaintext: bytes, associated_data: bytes) -> bytes:
@@ -188,11 +177,7 @@ class FileKeyStore:
         return hmac.new(self._material(key_id, KeyKind.HMAC), message, sha256).digest()
 
     def destroy(self, key_id: str) -> None:
-        try:
-            self._path(key_id).unlink()
-        except FileNotFoundError:
-            return
-        self._sync_root()
+        remove_file(self._path(key_id))
 
     def exists(self, key_id: str) -> bool:
         return os.path.lexists(self._path(key_id))
@@ -226,18 +211,6 @@ class FileKeyStore:
 
     def _path(self, key_id: str) -> Path:
         return self.root / (validate_key_id(key_id) + _SUFFIX)
-
-    def _ensure_root(self) -> None:
-        self.root.mkdir(mode=_DIRECTORY_MODE, parents=True, exist_ok=True)
-        if self.root.stat().st_mode & 0o777 != _DIRECTORY_MODE:
-            self.root.chmod(_DIRECTORY_MODE)
-
-    def _sync_root(self) -> None:
-        descriptor = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 def _context(kind: KeyKind, key_id: str) -> str:
