@@ -72,17 +72,4 @@ def _timestamp(args: dict[str, str], name: str) -> datetime | None:
 
 
 def entry_json(entry: AuditEvent) -> dict[str, Any]:
-    return {
-        "sequence": entry.sequence,
-        "occurred_at": iso(entry.occurred_at),
-        "actor_id": entry.actor_id,
-        "actor_role": entry.actor_role,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "alert_id": entry.alert_id,
-        "client_address": entry.client_address,
-        "request_id": entry.request_id,
-        "details": entry.details or {},
-        "hash": entry.hash,
-    }
+    return {**audit.entry_fields(entry), "occurred_at": iso(entry.occurred_at), "hash": entry.hash}

@@ -73,7 +73,7 @@ def record(
     return entry
 
 
-def _fields(entry: AuditEvent) -> dict[str, Any]:
+def entry_fields(entry: AuditEvent) -> dict[str, Any]:
     """What an entry says, besides when and how it is chained."""
     return {
         "sequence": entry.sequence,
@@ -91,9 +91,8 @@ def _fields(entry: AuditEvent) -> dict[str, Any]:
 
 def entry_hash(entry: AuditEvent) -> str:
     """The entry's MAC (HMAC-SHA-256 under the audit key in the key store; hex)."""
-    return entry_mac(
-        audit_key_store(), entry_content(_fields(entry), entry.occurred_at, entry.previous_hash)
-    )
+    content = entry_content(entry_fields(entry), entry.occurred_at, entry.previous_hash)
+    return entry_mac(audit_key_store(), content)
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ def verify_chain(checkpoints: list[CheckpointLine] | None = None) -> ChainVerifi
         if not same(entry.previous_hash, previous_hash):
             return ChainVerification(False, checked, entry.sequence, "chain link broken")
         expected_mac = entry_mac(
-            store, entry_content(_fields(entry), entry.occurred_at, entry.previous_hash)
+            store, entry_content(entry_fields(entry), entry.occurred_at, entry.previous_hash)
         )
         if not same(expected_mac, entry.hash):
             return ChainVerification(

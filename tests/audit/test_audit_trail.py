@@ -88,7 +88,7 @@ def test_a_rehashed_forgery_breaks_the_link_to_the_next_entry(app):
 
 def legacy_sha256(entry, previous_hash):
     """What the chain was before it was keyed: anyone could recompute it."""
-    content = audit._fields(entry) | {
+    content = audit.entry_fields(entry) | {
         "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
         "previous_hash": previous_hash,
     }
@@ -98,7 +98,7 @@ def legacy_sha256(entry, previous_hash):
 
 def guessed_hmac(entry, previous_hash):
     """The right algorithm under a key that is not the application's."""
-    content = entry_content(audit._fields(entry), entry.occurred_at, previous_hash)
+    content = entry_content(audit.entry_fields(entry), entry.occurred_at, previous_hash)
     return hmac.new(b"k" * 32, ENTRY_PREFIX + content, hashlib.sha256).hexdigest()
 
 
