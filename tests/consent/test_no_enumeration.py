@@ -62,7 +62,7 @@ def test_a_board_admin_cannot_learn_that_an_address_has_an_account(
     run_jobs()
     to_prosecutor = [m for m in mailbox() if m["To"] == prosecutor.email]
     assert len(to_prosecutor) == 1
-    assert "already have an account" in to_prosecutor[0].get_content().replace("\n", " ")
+    assert "u heeft al een account" in to_prosecutor[0].get_content().replace("\n", " ")
     assert "http" not in to_prosecutor[0].get_content()  # a notice, no link
     with app.app_context():
         account = db.session.get(User, prosecutor.id)
