@@ -9,8 +9,9 @@ from schoolalert.accounts import authentication, tokens
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.authentication import Channel
 from schoolalert.api import document, iso, json_body
+from schoolalert.api.helpers import peek_json_body
 from schoolalert.extensions import limiter
-from schoolalert.limits import config_limit
+from schoolalert.limits import account_key, config_limit
 from schoolalert.web.errors import ApiError
 from schoolalert.web.unit_of_work import keep_refusal
 
@@ -28,9 +29,9 @@ TOKEN_REQUEST = {
 
 
 def _account_key() -> str:
-    body = request.get_json(silent=True) or {}
-    email = body.get("email", "") if isinstance(body, dict) else ""
-    return f"token:{str(email).strip().lower()}:{request.remote_addr}"
+    """Throttle per account, whatever the spelling of its address or the client address."""
+    body = peek_json_body()
+    return account_key("token", body.get("email", "") if isinstance(body, dict) else "")
 
 
 @bp.post("/auth/token")

@@ -226,10 +226,28 @@ def change_role(actor: User | None, user: User, role: Role) -> None:
     db.session.flush()
 
 
+def unlock_second_factor(actor: User | None, user: User) -> None:
+    """Lift a second-factor lockout: an administrator, or the board admin of the user's school."""
+    if (
+        actor is not None
+        and actor.role != Role.ADMIN
+        and not _is_own_staff(actor, user.role, user.school)
+    ):
+        raise NotFound("no such user")
+    if user.second_factor_locked_at is None and not user.second_factor_failures:
+        return
+    user.second_factor_locked_at = None
+    user.second_factor_failures = 0
+    audit.record("user.second_factor_unlocked", actor=actor, object_type="user", object_id=user.id)
+    db.session.flush()
+
+
 def reset_second_factor(actor: User | None, user: User) -> None:
     """The user enrols a new factor at the next sign-in; their sessions end now."""
     _require_admin(actor)
     second_factor.remove_second_factors(user)
+    user.second_factor_locked_at = None
+    user.second_factor_failures = 0
     end_all_sessions(user.id, "second_factor_reset")
     revoke_all_tokens(user.id)
     audit.record("user.second_factor_reset", actor=actor, object_type="user", object_id=user.id)

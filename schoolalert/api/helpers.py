@@ -32,6 +32,14 @@ def json_body() -> dict[str, Any]:
     return body
 
 
+def peek_json_body() -> Any:
+    """The request's JSON for a rate-limit key, or None: never raises (the view answers)."""
+    try:
+        return json_body()
+    except (ApiError, RecursionError):
+        return None
+
+
 def not_found() -> NoReturn:
     raise ApiError(404, "not_found", "not found")
 

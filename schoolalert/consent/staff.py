@@ -105,6 +105,14 @@ def deactivate_staff(actor: User, board: Board, user_id: int) -> User:
     return user
 
 
+def unlock_staff(actor: User, board: Board, user_id: int) -> User:
+    """Lift the second-factor lock of a staff member of the board (audited)."""
+    require_own_board(actor, board)
+    user = staff_member(board, user_id)
+    accounts.unlock_second_factor(actor, user)
+    return user
+
+
 def resend_invitation(actor: User, board: Board, user_id: int) -> User:
     """A new invitation link for staff who have not chosen a password yet."""
     require_own_board(actor, board)

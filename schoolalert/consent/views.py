@@ -184,6 +184,16 @@ def deactivate_staff(number: str, user_id: int) -> Response:
     return redirect(url_for(".staff_page", number=board.number))
 
 
+@bp.post("/boards/<number>/staff/<int:user_id>/unlock")
+def unlock_staff(number: str, user_id: int) -> Response:
+    board = boards.visible_board(signed_in_user(), number)
+    _apply(
+        lambda: staff.unlock_staff(signed_in_user(), board, user_id),
+        _("The sign-in lock is lifted."),
+    )
+    return redirect(url_for(".staff_page", number=board.number))
+
+
 @bp.post("/boards/<number>/staff/<int:user_id>/resend")
 def resend_invitation(number: str, user_id: int) -> Response:
     board = boards.visible_board(signed_in_user(), number)
