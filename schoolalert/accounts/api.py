@@ -13,6 +13,7 @@ from schoolalert.api.helpers import peek_json_body
 from schoolalert.extensions import limiter
 from schoolalert.limits import account_key, config_limit
 from schoolalert.web.errors import ApiError
+from schoolalert.web.input import BadQueryNumber, query_integer
 from schoolalert.web.unit_of_work import keep_refusal
 
 bp = Blueprint("accounts", __name__)
@@ -60,7 +61,10 @@ def issue_token() -> Response:
     summary="Live API tokens (administrators)", tags=["auth"], query={"user": {"type": "integer"}}
 )
 def list_tokens() -> Response:
-    user_id = request.args.get("user", type=int)
+    try:
+        user_id = query_integer(request.args.get("user"), "user")
+    except BadQueryNumber as error:
+        raise ApiError(422, "unprocessable", error.message, field="user") from None
     rows = tokens.live_tokens(signed_in_user(), user_id)
     return jsonify(
         {

@@ -20,7 +20,11 @@ ERROR_SCHEMA = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string", "description": "the refused field, when one is"},
+            },
         }
     },
 }

@@ -23,6 +23,7 @@ from schoolalert.consent.register import export as export_register
 from schoolalert.errors import DomainError
 from schoolalert.schools.models import Board
 from schoolalert.transaction import rollback
+from schoolalert.web.input import page_number
 from schoolalert.web.views import safe_next_url
 
 bp = Blueprint("consent", __name__, template_folder="templates")
@@ -109,7 +110,7 @@ def register(number: str) -> str:
 
 def register_page(board: Board | None, csv_url: str) -> str:
     """The consent register of one board, or of all boards (``board`` None), page by page."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     changes, total = history_page(board, page)
     return render_template(
         "consent/register.html",
