@@ -32,6 +32,8 @@ from schoolalert.plugins import PluginManager
 from schoolalert.tasks import TaskSystem
 from schoolalert.transaction import commit, rollback
 from schoolalert.web import context, errors, security, unit_of_work
+from schoolalert.web import input as web_input
+from schoolalert.web.errors import ApiError
 from schoolalert.web.i18n import select_locale
 from schoolalert.web.slots import template_slot
 
@@ -87,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["schoolalert.keys"] = key_store_from_config(app.config)
 
     table = permissions.PermissionTable(permissions.CORE_PERMISSIONS)
+    web_input.init_app(app)  # the bounded id converter, before any route exists
     _register_core_blueprints(app)
     _register_plugin_blueprints(app, plugin_manager, table)
     _register_commands(app, plugin_manager)
@@ -97,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(context.assign_request_id)
     app.before_request(_protect_web_forms)
     permissions.init_app(app, table)
+    app.before_request(_refuse_bad_text)
     app.after_request(security.add_security_headers)
     app.after_request(context.add_request_id_header)
     errors.init_app(app)
@@ -268,6 +272,17 @@ def _refuse_uninitialised_instance() -> Response | None:
     return Response(
         "The instance is not initialised: run `schoolalert init`.\n", 503, mimetype="text/plain"
     )
+
+
+def _refuse_bad_text() -> None:
+    """Form and query fields with a control character or broken Unicode: 422 naming the field.
+
+    ``next`` is exempt: a bad redirect target falls back to the home page instead.
+    """
+    field = web_input.first_bad_form_field()
+    if field is not None:
+        message = web_input.BadText(field).message
+        raise ApiError(422, "unprocessable", message, field=field)
 
 
 def _protect_web_forms() -> None:

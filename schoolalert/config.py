@@ -107,6 +107,7 @@ DEFAULTS: dict[str, Any] = {
     "LIMIT_SIGN_IN_ADDRESS": "30 per minute",
     "LIMIT_SIGN_IN_ACCOUNT": "10 per minute; 50 per hour",
     "LIMIT_SECOND_FACTOR": "10 per minute",
+    "SECOND_FACTOR_MAX_FAILURES": 10,
     "LIMIT_RESET": "5 per hour",
     "LIMIT_UPLOAD": "120 per hour",
     # Alerts (PRODUCT §3): proposed duration, the prosecutor's maximum, images per alert.

@@ -77,6 +77,7 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "consent.invite_staff": BOARD_ADMIN,
     "consent.deactivate_staff": BOARD_ADMIN,
     "consent.resend_invitation": BOARD_ADMIN,
+    "consent.unlock_staff": BOARD_ADMIN,
     "consent.briefing": STAFF,
     "consent_admin.terms_page": ADMIN,
     "consent_admin.register": ADMIN,

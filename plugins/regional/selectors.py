@@ -265,9 +265,15 @@ def describe_radius(circle: dict[str, float]) -> str:
 
 
 def _number(value: Any, digits: int, message: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise TargetingError("radius", str(message))
-    return round(float(value), digits)
+    try:
+        number = float(value)  # an integer of hundreds of digits does not fit a float
+    except OverflowError:
+        raise TargetingError("radius", str(message)) from None
+    if not math.isfinite(number):
+        raise TargetingError("radius", str(message))
+    return round(number, digits)
 
 
 def _shown(text: str) -> str:

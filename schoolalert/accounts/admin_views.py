@@ -71,7 +71,10 @@ def user_detail(user_id: int) -> str:
     )
 
 
-@bp.post('/<int:user_id>/<any(deactivate, reactivate, "reset-second-factor"):action>')
+@bp.post(
+    '/<int:user_id>/<any(deactivate, reactivate, "reset-second-factor", "unlock-second-factor")'
+    ":action>"
+)
 def user_action(user_id: int, action: str) -> Response:
     user = services.get_user(signed_in_user(), user_id)
     operations = {
@@ -80,6 +83,10 @@ def user_action(user_id: int, action: str) -> Response:
         "reset-second-factor": (
             services.reset_second_factor,
             _("The second factor is removed; the user sets up a new one at the next sign-in."),
+        ),
+        "unlock-second-factor": (
+            services.unlock_second_factor,
+            _("The sign-in lock is lifted."),
         ),
     }
     operation, message = operations[action]

@@ -9,9 +9,11 @@ from schoolalert.accounts import authentication, tokens
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.authentication import Channel
 from schoolalert.api import document, iso, json_body
+from schoolalert.api.helpers import peek_json_body
 from schoolalert.extensions import limiter
-from schoolalert.limits import config_limit
+from schoolalert.limits import account_key, config_limit
 from schoolalert.web.errors import ApiError
+from schoolalert.web.input import BadQueryNumber, query_integer
 from schoolalert.web.unit_of_work import keep_refusal
 
 bp = Blueprint("accounts", __name__)
@@ -28,9 +30,9 @@ TOKEN_REQUEST = {
 
 
 def _account_key() -> str:
-    body = request.get_json(silent=True) or {}
-    email = body.get("email", "") if isinstance(body, dict) else ""
-    return f"token:{str(email).strip().lower()}:{request.remote_addr}"
+    """Throttle per account, whatever the spelling of its address or the client address."""
+    body = peek_json_body()
+    return account_key("token", body.get("email", "") if isinstance(body, dict) else "")
 
 
 @bp.post("/auth/token")
@@ -59,7 +61,10 @@ def issue_token() -> Response:
     summary="Live API tokens (administrators)", tags=["auth"], query={"user": {"type": "integer"}}
 )
 def list_tokens() -> Response:
-    user_id = request.args.get("user", type=int)
+    try:
+        user_id = query_integer(request.args.get("user"), "user")
+    except BadQueryNumber as error:
+        raise ApiError(422, "unprocessable", error.message, field="user") from None
     rows = tokens.live_tokens(signed_in_user(), user_id)
     return jsonify(
         {

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from schoolalert.accounts import second_factor
+from flask import current_app
+from sqlalchemy import update
+
+from schoolalert.accounts import notices, second_factor
 from schoolalert.accounts.models import User
 from schoolalert.accounts.passwords import hash_password, needs_rehash, verify_password
 from schoolalert.accounts.services import find_user_by_email
 from schoolalert.audit import services as audit
+from schoolalert.database import utcnow
+from schoolalert.extensions import db
 
 
 class Channel(StrEnum):
@@ -51,11 +56,57 @@ def check_password(email: str, password: str, channel: Channel) -> User | None:
 
 
 def check_second_factor(user: User, code: str, channel: Channel) -> bool:
-    """A current TOTP code or an unused recovery code; otherwise the failure is audited."""
-    if second_factor.verify_totp(user, code) or second_factor.use_recovery_code(user, code):
+    """A current TOTP code or an unused recovery code; otherwise the failure is audited.
+
+    Wrong codes are counted per account, whatever the address or session they come from; at
+    ``SECOND_FACTOR_MAX_FAILURES`` in a row the second factor locks (no code is accepted, not
+    even a right one) until a board admin or an administrator lifts it. A right code resets
+    the count.
+    """
+    if user.second_factor_locked_at is None and (
+        second_factor.verify_totp(user, code) or second_factor.use_recovery_code(user, code)
+    ):
+        if user.second_factor_failures:
+            user.second_factor_failures = 0
+            db.session.flush()
         return True
     record_sign_in_failure(user.email, _stage(channel, "second_factor"))
+    if user.second_factor_locked_at is None:
+        _count_second_factor_failure(user)
     return False
+
+
+def is_second_factor_locked(user: User) -> bool:
+    return user.second_factor_locked_at is not None
+
+
+def _count_second_factor_failure(user: User) -> None:
+    """One more wrong code (a conditional update: parallel guesses all count); lock at the limit."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(second_factor_failures=User.second_factor_failures + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user, ["second_factor_failures"])
+    if user.second_factor_failures < current_app.config["SECOND_FACTOR_MAX_FAILURES"]:
+        return
+    locked = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.second_factor_locked_at.is_(None))
+        .values(second_factor_locked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user, ["second_factor_locked_at"])
+    if locked.rowcount == 1:
+        audit.record(
+            "user.second_factor_locked",
+            actor=None,
+            object_type="user",
+            object_id=user.id,
+            details={"failures": user.second_factor_failures},
+        )
+        notices.queue_notice(user, notices.SECOND_FACTOR_LOCKED)
 
 
 def confirm_enrolment(user: User, authenticator_id: int, code: str) -> list[str] | None:

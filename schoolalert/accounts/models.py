@@ -31,6 +31,11 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     language: Mapped[str] = mapped_column(String(5), default="nl")
+    # Consecutive wrong second-factor codes, over every address and session; at the limit
+    # (SECOND_FACTOR_MAX_FAILURES) the second factor locks until a board admin or an
+    # administrator lifts it (NIST SP 800-63B 5.2.2).
+    second_factor_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    second_factor_locked_at: Mapped[datetime | None]
     # Staff belong to one school location, board admins to one board (PRODUCT §2).
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"), index=True)

@@ -6,10 +6,12 @@ role itself; ``actor=None`` is the operator at the command line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from schoolalert.accounts import links, second_factor
+from schoolalert.accounts import links, notices, second_factor
 from schoolalert.accounts.models import LinkPurpose, User
 from schoolalert.accounts.passwords import (
     check_password_choice,
@@ -62,9 +64,7 @@ def create_user(
         raise PermissionDenied("only administrators create accounts")
     _check_affiliation(Role(role), school, board)
     email = normalise_email(email)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("a name of 1 to 200 characters is needed", field="name")
+    name = _valid_name(name)
     if find_user_by_email(email) is not None:
         raise Conflict("an account with this e-mail address exists", field="email")
     user = User(email=email, name=name, role=Role(role), active=True, school=school, board=board)
@@ -84,11 +84,54 @@ def create_user(
     return user
 
 
-def invite_user(actor: User, *, email: str, name: str, role: Role) -> User:
+@dataclass(frozen=True)
+class Invitation:
+    """What an invitation answers: the same for a new and an existing address.
+
+    ``user`` is the new account, or None when the address already had one (its owner gets a
+    neutral notice instead); the edges must not tell the two apart.
+    """
+
+    email: str
+    name: str
+    user: User | None
+
+
+def invite(
+    actor: User,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    school: School | None = None,
+    board: Board | None = None,
+) -> Invitation:
+    """Invite a new account; for an address that has one, mail its owner a neutral notice.
+
+    The input is checked the same way first, so the answer never shows whether the address
+    is known (no 409 to enumerate accounts with).
+    """
+    if actor.role != Role.ADMIN and not _is_own_staff(actor, role, school):
+        raise PermissionDenied("only administrators create accounts")
+    _check_affiliation(Role(role), school, board)
+    email = normalise_email(email)
+    name = _valid_name(name)
+    existing = find_user_by_email(email)
+    if existing is None:
+        user = create_user(
+            actor, email=email, name=name, role=role, invite=True, school=school, board=board
+        )
+        return Invitation(email, name, user)
+    notices.queue_notice(existing, notices.EXISTING_ACCOUNT)
+    audit.record("user.invited_existing", actor=actor, object_type="user", object_id=existing.id)
+    return Invitation(email, name, None)
+
+
+def invite_user(actor: User, *, email: str, name: str, role: Role) -> Invitation:
     """An administrator invites police, OM, administrator and support accounts."""
     if Role(role) not in ADMIN_INVITES:
         raise InvalidInput("board admins and staff are invited with their board", field="role")
-    return create_user(actor, email=email, name=name, role=role, invite=True)
+    return invite(actor, email=email, name=name, role=role)
 
 
 def set_password(user: User, password: str, *, reason: str) -> None:
@@ -109,12 +152,12 @@ def set_password(user: User, password: str, *, reason: str) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link when the account exists; say nothing about whether it does."""
-    user = find_user_by_email(email)
-    if user is None or not user.active or user.password_hash is None:
-        return
-    links.create_link(user, LinkPurpose.PASSWORD_RESET, created_by=None)
-    audit.record("user.password_reset_requested", actor=None, object_type="user", object_id=user.id)
+    """Mail a reset link when the account exists; the same work whether it does or not.
+
+    The request only queues the work; the task looks the account up and makes the link, so
+    neither the answer nor its timing shows whether the address is known.
+    """
+    notices.queue_password_reset(email)
 
 
 def get_user(actor: User | None, user_id: int) -> User:
@@ -183,10 +226,28 @@ def change_role(actor: User | None, user: User, role: Role) -> None:
     db.session.flush()
 
 
+def unlock_second_factor(actor: User | None, user: User) -> None:
+    """Lift a second-factor lockout: an administrator, or the board admin of the user's school."""
+    if (
+        actor is not None
+        and actor.role != Role.ADMIN
+        and not _is_own_staff(actor, user.role, user.school)
+    ):
+        raise NotFound("no such user")
+    if user.second_factor_locked_at is None and not user.second_factor_failures:
+        return
+    user.second_factor_locked_at = None
+    user.second_factor_failures = 0
+    audit.record("user.second_factor_unlocked", actor=actor, object_type="user", object_id=user.id)
+    db.session.flush()
+
+
 def reset_second_factor(actor: User | None, user: User) -> None:
     """The user enrols a new factor at the next sign-in; their sessions end now."""
     _require_admin(actor)
     second_factor.remove_second_factors(user)
+    user.second_factor_locked_at = None
+    user.second_factor_failures = 0
     end_all_sessions(user.id, "second_factor_reset")
     revoke_all_tokens(user.id)
     audit.record("user.second_factor_reset", actor=actor, object_type="user", object_id=user.id)
@@ -204,6 +265,13 @@ def list_users(actor: User, *, role: Role | None = None, query: str = "") -> lis
             func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern)
         )
     return list(db.session.scalars(statement.limit(500)))
+
+
+def _valid_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a name of 1 to 200 characters is needed", field="name")
+    return name
 
 
 def _check_affiliation(role: Role, school: School | None, board: Board | None) -> None:

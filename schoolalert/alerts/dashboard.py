@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import POLICE, Role, require_role
@@ -13,11 +13,11 @@ from schoolalert.extensions import db
 
 
 def police_alerts(actor: User) -> list[Alert]:
-    """Investigators: every alert. Prosecutors: every alert that was ever submitted."""
+    """Investigators: every alert. Prosecutors: every alert that is not a draft."""
     require_role(actor, *POLICE)
     query = select(Alert).order_by(Alert.id.desc())
     if actor.role == Role.PROSECUTOR:
-        query = query.where(or_(Alert.status != AlertStatus.DRAFT, Alert.submitted_at.is_not(None)))
+        query = query.where(Alert.status != AlertStatus.DRAFT)
     return list(db.session.scalars(query))
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from pydantic import Field, field_validator
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role, require_role
@@ -27,54 +27,78 @@ from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
 from schoolalert.events import AlertSubmitted
 from schoolalert.extensions import db
 from schoolalert.tasks.outbox import enqueue
+from schoolalert.validation import RequestModel, text, validate
 
 AGE = re.compile(r"^\s*(\d{1,2})\s*(?:[-\u2013]\s*(\d{1,2})\s*)?$")  # hyphen or en dash
 TEXT_LIMITS = {"description": 2000, "justification": 5000, "case_reference": 100}
+MAX_DURATION_DAYS = 366  # the schema's bound; the setting ALERT_MAX_DAYS is checked as well
 
 
-@dataclass(frozen=True)
-class DraftInput:
-    description: str
-    age_estimate: str
-    case_reference: str
-    justification: str
-    targeting: dict[str, Any]
-    duration_days: int
-    order_number: str = ""
-    order_date: date | None = None
+class DraftInput(RequestModel):
+    """What an investigator writes: ``POST``/``PUT /api/v1/alerts`` and the draft form.
+
+    The one definition of a draft's input: it validates both and is the request schema of the
+    OpenAPI document.
+    """
+
+    case_reference: text(TEXT_LIMITS["case_reference"])  # type: ignore[valid-type]
+    justification: text(TEXT_LIMITS["justification"])  # type: ignore[valid-type]
+    description: text(TEXT_LIMITS["description"])  # type: ignore[valid-type]
+    age_estimate: Annotated[
+        str | Annotated[int, Field(ge=0, le=18)],
+        Field(description="an age or a range, such as 7 or 6-8"),
+    ]
+    targeting: Annotated[
+        dict[str, Any],
+        Field(
+            description="all (true), schools (codes), exclude (codes), and plugin selectors",
+            min_length=1,
+        ),
+    ]
+    duration_days: Annotated[int, Field(ge=1, le=MAX_DURATION_DAYS)] | None = Field(
+        default=None, validate_default=True
+    )
+    order_number: text(50, required=False) = ""  # type: ignore[valid-type]
+    order_date: Annotated[
+        str | None, Field(description="YYYY-MM-DD", json_schema_extra={"format": "date"})
+    ] = None
     other_means_exhausted: bool = False
+
+    @field_validator("age_estimate", mode="after")
+    @classmethod
+    def _normal_age(cls, value: str | int) -> str:
+        return _age(value)
+
+    @field_validator("targeting", mode="after")
+    @classmethod
+    def _normal_targeting(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return parse_targeting(value)
+
+    @field_validator("duration_days", mode="before")
+    @classmethod
+    def _whole_days(cls, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(str(_l("The duration must be a whole number of days.")))
+        return value
+
+    @field_validator("duration_days", mode="after")
+    @classmethod
+    def _duration(cls, value: int | None) -> int:
+        days = setting("ALERT_DEFAULT_DAYS") if value is None else value
+        maximum = setting("ALERT_MAX_DAYS")
+        if not 1 <= days <= maximum:
+            raise ValueError(str(_l("The duration must be 1 to %(max)d days.", max=maximum)))
+        return days
+
+    @field_validator("order_date", mode="after")
+    @classmethod
+    def _order_date(cls, value: str | None) -> date | None:
+        return _date(value)
 
 
 def parse_draft(data: Mapping[str, Any]) -> DraftInput:
     """Validate what an investigator wrote; InvalidInput names the first bad field."""
-    texts = {name: _text(data, name, limit) for name, limit in TEXT_LIMITS.items()}
-    duration = data.get("duration_days", setting("ALERT_DEFAULT_DAYS"))
-    if isinstance(duration, bool) or not isinstance(duration, int):
-        raise InvalidInput(
-            str(_l("The duration must be a whole number of days.")), field="duration_days"
-        )
-    maximum = setting("ALERT_MAX_DAYS")
-    if not 1 <= duration <= maximum:
-        raise InvalidInput(
-            str(_l("The duration must be 1 to %(max)d days.", max=maximum)), field="duration_days"
-        )
-    order_number = str(data.get("order_number") or "").strip()
-    if len(order_number) > 50:
-        raise InvalidInput(str(_l("The order number is too long.")), field="order_number")
-    exhausted = data.get("other_means_exhausted", False)
-    if not isinstance(exhausted, bool):
-        raise InvalidInput(str(_l("Answer true or false.")), field="other_means_exhausted")
-    return DraftInput(
-        description=texts["description"],
-        age_estimate=_age(data.get("age_estimate")),
-        case_reference=texts["case_reference"],
-        justification=texts["justification"],
-        targeting=parse_targeting(data.get("targeting")),
-        duration_days=duration,
-        order_number=order_number,
-        order_date=_date(data.get("order_date")),
-        other_means_exhausted=exhausted,
-    )
+    return validate(DraftInput, data)
 
 
 def create_draft(actor: User, draft: DraftInput) -> Alert:
@@ -236,34 +260,21 @@ def own_draft(actor: User, alert_id: int) -> Alert:
     return alert
 
 
-def _text(data: Mapping[str, Any], name: str, limit: int) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(str(_l("This field is required.")), field=name)
-    if len(value) > limit:
-        raise InvalidInput(str(_l("At most %(count)d characters.", count=limit)), field=name)
-    return value.strip()
-
-
-def _age(value: Any) -> str:
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    match = AGE.match(text) if isinstance(text, str) else None
+def _age(value: str | int) -> str:
+    raw = str(value) if isinstance(value, int) else value
+    match = AGE.match(raw)
     if not match:
-        raise InvalidInput(
-            str(_l("Give an age or a range, such as 7 or 6-8.")), field="age_estimate"
-        )
+        raise ValueError(str(_l("Give an age or a range, such as 7 or 6-8.")))
     low, high = int(match[1]), int(match[2] or match[1])
     if not 0 <= low <= high <= 18:
-        raise InvalidInput(
-            str(_l("Give an age or a range, such as 7 or 6-8.")), field="age_estimate"
-        )
+        raise ValueError(str(_l("Give an age or a range, such as 7 or 6-8.")))
     return f"{low}" if low == high else f"{low}-{high}"
 
 
-def _date(value: Any) -> date | None:
+def _date(value: str | None) -> date | None:
     if value in (None, ""):
         return None
     try:
-        return date.fromisoformat(str(value))
+        return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(str(_l("Give the date as YYYY-MM-DD.")), field="order_date") from None
+        raise ValueError(str(_l("Give the date as YYYY-MM-DD."))) from None

@@ -109,12 +109,17 @@ def approve(
 
 
 def reject(actor: User, alert_id: int, reason: str) -> Alert:
-    """Back to draft with the prosecutor's reason; the investigator may change and resubmit."""
+    """Back to draft with the prosecutor's reason; the investigator may change and resubmit.
+
+    A rejected alert is a draft in every respect: it no longer counts as submitted, so no
+    prosecutor lists or reads it (nor the investigator's rework) until it is submitted again.
+    """
     alert = _submitted(actor, alert_id)
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         raise InvalidInput(str(_l("Give a reason (at most 2000 characters).")), field="reason")
     alert.status = AlertStatus.DRAFT
+    alert.submitted_at = None
     alert.rejection_reason = reason
     alert.updated_at = utcnow()
     audit.record(

@@ -6,15 +6,18 @@ import json
 from typing import Any, NoReturn
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 
 from schoolalert.formats import iso
 from schoolalert.web.errors import ApiError
+from schoolalert.web.input import BadText, first_bad_json_value, json_depth_exceeds
 
 __all__ = ["iso", "json_body", "not_found", "unprocessable"]
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; 415 for another type, 413 when too large, 400 when broken."""
+    """The request's JSON object; 415 for another type, 413 when too large, 400 when broken or
+    nested too deeply, 422 naming the field of a text or number the boundary refuses."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     limit = current_app.config["MAX_JSON_BODY"]
@@ -23,13 +26,40 @@ def json_body() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if len(raw) > limit:
         raise ApiError(413, "payload_too_large", f"JSON bodies are limited to {limit} bytes")
+    if json_depth_exceeds(raw):
+        raise ApiError(400, "bad_request", "the JSON body is nested too deeply")
     try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw or b"null", parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "bad_request", "the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object")
+    bad = first_bad_json_value(body)
+    if bad is not None:
+        field, kind = bad
+        raise ApiError(
+            422,
+            "unprocessable",
+            str(
+                _l("%(field)s: this number is out of range.", field=field)
+                if kind == "number"
+                else BadText(field).message
+            ),
+            field=field,
+        )
     return body
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def peek_json_body() -> Any:
+    """The request's JSON for a rate-limit key, or None: never raises (the view answers)."""
+    try:
+        return json_body()
+    except (ApiError, RecursionError):
+        return None
 
 
 def not_found() -> NoReturn:

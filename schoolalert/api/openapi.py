@@ -7,11 +7,27 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask
+from pydantic import BaseModel
+
+from schoolalert.web.input import MAX_ID
 
 API_PREFIX = "/api/v1"
 VIEW = TypeVar("VIEW", bound=Callable[..., Any])
 _PARAMETER = re.compile(r"<(?:(?P<converter>[a-z]+):)?(?P<name>\w+)>")
-_CONVERTER_TYPES = {"int": {"type": "integer"}, None: {"type": "string"}}
+_CONVERTER_TYPES = {
+    "int": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    None: {"type": "string"},
+}
+#: What an operation can answer besides what it lists itself.
+_AUTH_ERRORS = {401: "no or an expired token", 403: "the role may not do this"}
+_PATH_ERRORS = {404: "unknown, or not visible to the caller"}
+_JSON_ERRORS = {
+    400: "not JSON, not an object, or nested too deeply",
+    413: "the body is too large",
+    415: "not application/json",
+    422: "a field is missing or wrong (named in error.field)",
+}
+_QUERY_ERRORS = {422: "a query parameter is wrong (named in error.field)"}
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -20,7 +36,11 @@ ERROR_SCHEMA = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string", "description": "the refused field, when one is"},
+            },
         }
     },
 }
@@ -31,6 +51,7 @@ def document(
     summary: str,
     tags: list[str],
     request_body: dict[str, Any] | None = None,
+    request_model: type[BaseModel] | None = None,
     request_content_type: str = "application/json",
     responses: dict[int, str] | None = None,
     query: dict[str, dict[str, Any]] | None = None,
@@ -38,8 +59,12 @@ def document(
 ) -> Callable[[VIEW], VIEW]:
     """Describe an API view for the OpenAPI document.
 
-    ``request_body`` is a JSON schema; ``responses`` maps status codes to descriptions (the
-    success status first); ``query`` maps query parameter names to schemas.
+    ``request_model`` is the Pydantic model that validates the body (its JSON Schema is
+    embedded, so the description is the validation); ``request_body`` a JSON schema for the
+    bodies that have no model yet. ``responses`` maps status codes to descriptions (the
+    success status first); ``query`` maps query parameter names to schemas. The statuses every
+    operation of its kind can answer (401/403 with a token, 404 with a path id, 400/413/415/422
+    with a JSON body, 422 with a query) are added by the document itself.
     """
 
     def decorate(view: VIEW) -> VIEW:
@@ -47,6 +72,7 @@ def document(
             "summary": summary,
             "tags": tags,
             "request_body": request_body,
+            "request_model": request_model,
             "request_content_type": request_content_type,
             "responses": responses or {200: "OK"},
             "query": query or {},
@@ -59,6 +85,7 @@ def document(
 
 def build_document(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
         if not rule.rule.startswith(API_PREFIX + "/"):
             continue
@@ -67,7 +94,7 @@ def build_document(app: Flask) -> dict[str, Any]:
             continue
         path = _PARAMETER.sub(r"{\g<name>}", rule.rule[len(API_PREFIX) :])
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule.rule, spec)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule.rule, spec, schemas)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -81,13 +108,21 @@ def build_document(app: Flask) -> dict[str, Any]:
         "servers": [{"url": API_PREFIX}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": ERROR_SCHEMA},
+            "schemas": schemas,
         },
         "paths": paths,
     }
 
 
-def _operation(rule: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _model_schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
+    """The model's JSON Schema under components/schemas; a reference to it."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _operation(rule: str, spec: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     parameters = [
         {
             "name": match["name"],
@@ -101,19 +136,34 @@ def _operation(rule: str, spec: dict[str, Any]) -> dict[str, Any]:
         {"name": name, "in": "query", "required": False, "schema": schema}
         for name, schema in spec["query"].items()
     ]
+    body = spec["request_body"]
+    if spec["request_model"] is not None:
+        body = _model_schema(spec["request_model"], schemas)
+    statuses = dict(spec["responses"])
+    extra: dict[int, str] = {}
+    if spec["auth"]:
+        extra |= _AUTH_ERRORS
+    if "<" in rule:
+        extra |= _PATH_ERRORS
+    if body is not None and spec["request_content_type"] == "application/json":
+        extra |= _JSON_ERRORS
+    if spec["query"]:
+        extra |= _QUERY_ERRORS
+    for status, text in extra.items():
+        statuses.setdefault(status, text)
     operation: dict[str, Any] = {
         "summary": spec["summary"],
         "tags": spec["tags"],
         "responses": {
-            str(status): _response(status, text) for status, text in spec["responses"].items()
+            str(status): _response(status, text) for status, text in sorted(statuses.items())
         },
     }
     if parameters:
         operation["parameters"] = parameters
-    if spec["request_body"] is not None:
+    if body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {spec["request_content_type"]: {"schema": spec["request_body"]}},
+            "content": {spec["request_content_type"]: {"schema": body}},
         }
     operation["security"] = [{"bearer": []}] if spec["auth"] else []
     return operation

@@ -12,6 +12,8 @@ from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, iso, unprocessable
 from schoolalert.audit import services as audit
 from schoolalert.audit.models import AuditEvent
+from schoolalert.web.errors import ApiError
+from schoolalert.web.input import MAX_ID, MAX_PAGE, BadQueryNumber, query_integer
 
 bp = Blueprint("audit", __name__)
 
@@ -50,12 +52,10 @@ def _page() -> int:
 
 
 def _integer(args: dict[str, str], name: str) -> int | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        unprocessable(f"{name} must be a whole number")
-    return int(raw)
+    try:
+        return query_integer(args.get(name), name, MAX_PAGE if name == "page" else MAX_ID)
+    except BadQueryNumber as error:
+        raise ApiError(422, "unprocessable", error.message, field=name) from None
 
 
 def _timestamp(args: dict[str, str], name: str) -> datetime | None:

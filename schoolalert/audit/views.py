@@ -7,13 +7,14 @@ from flask import Blueprint, render_template, request
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.audit import services as audit
 from schoolalert.audit.api import filters_from
+from schoolalert.web.input import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 
 
 @bp.get("")
 def trail() -> str:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     entries, total = audit.search(signed_in_user(), filters_from(request.args), page)
     return render_template(
         "audit/trail.html",

@@ -120,32 +120,26 @@ def withdraw_school(number: str, code: str) -> Response:
     tags=["consent"],
     request_body=STAFF_REQUEST,
     responses={
-        201: "the new account",
+        202: "invited (also when the address has an account: its owner gets a notice)",
         404: "no such board (or not yours)",
-        409: "an account with this e-mail exists",
         422: "bad input",
     },
 )
 def invite_staff(number: str) -> tuple[Response, int]:
     body = json_body()
     board = boards.visible_board(signed_in_user(), number)
-    user = staff.invite_staff(
+    school = str(body.get("school") or "").strip().upper()
+    invitation = staff.invite_staff(
         signed_in_user(),
         board,
         email=str(body.get("email") or ""),
         name=str(body.get("name") or ""),
-        school_code=str(body.get("school") or ""),
+        school_code=school,
     )
+    # The same answer for a new address and one that has an account (no enumeration).
     return jsonify(
-        {
-            "id": user.id,
-            "email": user.email,
-            "name": user.name,
-            "school": user.school.code if user.school else None,
-            "active": user.active,
-            "invited": True,
-        }
-    ), 201
+        {"email": invitation.email, "name": invitation.name, "school": school, "invited": True}
+    ), 202
 
 
 @bp.post("/me/agreement")

@@ -27,8 +27,13 @@ class StaffMember:
     accepted_statement: bool
 
 
-def invite_staff(actor: User, board: Board, *, email: str, name: str, school_code: str) -> User:
-    """A staff account at one of the board's locations, with an invitation link by e-mail."""
+def invite_staff(
+    actor: User, board: Board, *, email: str, name: str, school_code: str
+) -> accounts.Invitation:
+    """A staff account at one of the board's locations, with an invitation link by e-mail.
+
+    An address that already has an account answers the same; its owner gets a neutral notice.
+    """
     require_own_board(actor, board)
     school = db.session.scalar(
         select(School).where(
@@ -37,9 +42,7 @@ def invite_staff(actor: User, board: Board, *, email: str, name: str, school_cod
     )
     if school is None:
         raise InvalidInput("choose a location of this board", field="school")
-    return accounts.create_user(
-        actor, email=email, name=name, role=Role.SCHOOL_STAFF, school=school, invite=True
-    )
+    return accounts.invite(actor, email=email, name=name, role=Role.SCHOOL_STAFF, school=school)
 
 
 def staff_of_board(board: Board) -> list[StaffMember]:
@@ -99,6 +102,14 @@ def deactivate_staff(actor: User, board: Board, user_id: int) -> User:
     require_own_board(actor, board)
     user = staff_member(board, user_id)
     accounts.deactivate_user(actor, user)
+    return user
+
+
+def unlock_staff(actor: User, board: Board, user_id: int) -> User:
+    """Lift the second-factor lock of a staff member of the board (audited)."""
+    require_own_board(actor, board)
+    user = staff_member(board, user_id)
+    accounts.unlock_second_factor(actor, user)
     return user
 
 

@@ -23,6 +23,7 @@ from schoolalert.consent.register import export as export_register
 from schoolalert.errors import DomainError
 from schoolalert.schools.models import Board
 from schoolalert.transaction import rollback
+from schoolalert.web.input import page_number
 from schoolalert.web.views import safe_next_url
 
 bp = Blueprint("consent", __name__, template_folder="templates")
@@ -109,7 +110,7 @@ def register(number: str) -> str:
 
 def register_page(board: Board | None, csv_url: str) -> str:
     """The consent register of one board, or of all boards (``board`` None), page by page."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     changes, total = history_page(board, page)
     return render_template(
         "consent/register.html",
@@ -180,6 +181,16 @@ def deactivate_staff(number: str, user_id: int) -> Response:
     _apply(
         lambda: staff.deactivate_staff(signed_in_user(), board, user_id),
         _("The account is deactivated; its sessions have ended."),
+    )
+    return redirect(url_for(".staff_page", number=board.number))
+
+
+@bp.post("/boards/<number>/staff/<int:user_id>/unlock")
+def unlock_staff(number: str, user_id: int) -> Response:
+    board = boards.visible_board(signed_in_user(), number)
+    _apply(
+        lambda: staff.unlock_staff(signed_in_user(), board, user_id),
+        _("The sign-in lock is lifted."),
     )
     return redirect(url_for(".staff_page", number=board.number))
 

@@ -12,6 +12,7 @@ from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, unprocessable
 from schoolalert.schools import registry
 from schoolalert.schools.models import Board, School
+from schoolalert.web.input import MAX_PAGE
 
 bp = Blueprint("schools", __name__)
 
@@ -75,8 +76,8 @@ def _boolean(name: str) -> bool | None:
 
 def _page() -> int:
     value = (request.args.get("page") or "1").strip()
-    if not value.isdigit() or int(value) < 1:
-        unprocessable("page must be a whole number of 1 or more")
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE:
+        unprocessable(f"page must be a whole number from 1 to {MAX_PAGE}")
     return int(value)
 
 

@@ -19,6 +19,7 @@ from schoolalert.schools.duo import DuoFormatError
 from schoolalert.schools.importer import import_boards, import_locations
 from schoolalert.schools.models import ImportRun, Municipality
 from schoolalert.transaction import rollback
+from schoolalert.web.input import page_number
 
 bp = Blueprint("schools", __name__, url_prefix="/admin/schools", template_folder="templates")
 
@@ -48,7 +49,7 @@ def registry_page() -> str:
         municipality=(args.get("municipality") or "").strip()[:100] or None,
         police_unit=police_unit,
     )
-    page = max(1, args.get("page", 1, type=int) or 1)
+    page = page_number(args.get("page"))
     rows, total = registry.search(signed_in_user(), search, page)
     units = db.session.execute(
         select(Municipality.police_unit_code, Municipality.police_unit_name)

@@ -61,14 +61,18 @@ PAGE_MESSAGES = {
 class ApiError(HTTPException):
     """An API error with a machine-readable code and a human message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, *, field: str | None = None) -> None:
         super().__init__(description=message)
         self.code = status
         self.error_code = code
+        self.field = field
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    response = jsonify({"error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    response = jsonify({"error": error})
     response.status_code = status
     return response
 
@@ -77,7 +81,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     if is_api_request():
         code = getattr(error, "error_code", None) or ERROR_CODES.get(status, "error")
-        response = error_response(status, code, _api_message(error, status))
+        response = error_response(
+            status, code, _api_message(error, status), getattr(error, "field", None)
+        )
     else:
         response = Response(
             render_template(
@@ -99,7 +105,9 @@ def handle_domain_error(error: DomainError) -> Response:
     """A service refused: the same status and message on the web and in the API."""
     if error.status == 404:
         return handle_http_exception(NotFound())  # never more than "not found"
-    return handle_http_exception(ApiError(error.status, error.code, error.message))
+    return handle_http_exception(
+        ApiError(error.status, error.code, error.message, field=error.field)
+    )
 
 
 def handle_server_error(error: InternalServerError) -> Response:

@@ -37,8 +37,8 @@ def set_language() -> Response:
 
 def safe_next_url(target: str | None, default: str = "/") -> str:
     """A path on this site to return to; anything pointing elsewhere becomes ``default``."""
-    if not target:
-        return default
+    if not target or any(char.isspace() or not char.isprintable() for char in target):
+        return default  # a control character or line break could split the Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or "\\" in target:
         return default

@@ -102,6 +102,7 @@ def test_invitations_last_72_hours_and_resets_one_hour(app, make_user, signed_in
     client = app.test_client()
     page = client.get("/password-reset")
     client.post("/password-reset", data={"email": user.email, "csrf_token": csrf_from(page.text)})
+    run_jobs()
     with app.app_context():
         rows = db.session.scalars(select(OneTimeLink).order_by(OneTimeLink.id)).all()
         lifetimes = [row.expires_at - row.created_at for row in rows]

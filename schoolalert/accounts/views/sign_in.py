@@ -28,7 +28,7 @@ from schoolalert.accounts.sessions import end_session
 from schoolalert.accounts.views import bp
 from schoolalert.accounts.web_session import current_session, start_session
 from schoolalert.extensions import db, limiter
-from schoolalert.limits import config_limit
+from schoolalert.limits import account_key, config_limit
 from schoolalert.web.unit_of_work import keep_refusal
 from schoolalert.web.views import safe_next_url
 
@@ -36,12 +36,13 @@ PENDING = "pending_sign_in"
 
 
 def _account_key() -> str:
-    """Throttle per account and address together: an attacker elsewhere cannot lock a user out."""
-    return f"sign-in:{request.form.get('email', '').strip().lower()}:{request.remote_addr}"
+    """Throttle per account, whatever the spelling of its address or the client address."""
+    return account_key("sign-in", request.form.get("email", ""))
 
 
 def _pending_key() -> str:
-    return f"second-factor:{session.get(PENDING, {}).get('user_id')}:{request.remote_addr}"
+    """Second-factor codes per account, across client addresses and pending sign-ins."""
+    return f"second-factor:user:{session.get(PENDING, {}).get('user_id')}"
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -102,8 +103,17 @@ def second_factor_code() -> Response | str:
     if form.validate_on_submit():
         if authentication.check_second_factor(user, form.code.data or "", Channel.WEB):
             return redirect(_complete_sign_in(user))
-        keep_refusal()  # the failed attempt's audit entry is kept
-        flash(_("This code is not right, or was used before."), "error")
+        keep_refusal()  # the failed attempt's audit entry and the failure count are kept
+        if authentication.is_second_factor_locked(user):
+            flash(
+                _(
+                    "Too many wrong codes: signing in with this account is locked. Your board "
+                    "admin or an administrator can lift the lock."
+                ),
+                "error",
+            )
+        else:
+            flash(_("This code is not right, or was used before."), "error")
         return render_template("accounts/code.html", form=form), 401
     return render_template("accounts/code.html", form=form)
 

@@ -18,25 +18,7 @@ from schoolalert.api import document, json_body
 from schoolalert.limits import upload_limit
 from schoolalert.web.errors import ApiError
 
-TARGETING_SCHEMA = {
-    "type": "object",
-    "description": "all (true), schools (codes), exclude (codes), and plugin selectors",
-}
-DRAFT_SCHEMA = {
-    "type": "object",
-    "required": ["case_reference", "justification", "description", "age_estimate", "targeting"],
-    "properties": {
-        "case_reference": {"type": "string", "maxLength": 100},
-        "justification": {"type": "string", "maxLength": 5000},
-        "description": {"type": "string", "maxLength": 2000},
-        "age_estimate": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
-        "targeting": TARGETING_SCHEMA,
-        "duration_days": {"type": "integer", "minimum": 1},
-        "order_number": {"type": "string"},
-        "order_date": {"type": "string", "format": "date"},
-        "other_means_exhausted": {"type": "boolean"},
-    },
-}
+TARGETING_SCHEMA = drafting.DraftInput.model_json_schema()["properties"]["targeting"]
 DRAFT_ERRORS = {403: "not an investigator", 422: "a field is missing or wrong (named in the error)"}
 
 
@@ -53,7 +35,7 @@ def list_alerts() -> HttpResponse:
 @document(
     summary="Create a draft alert",
     tags=["alerts"],
-    request_body=DRAFT_SCHEMA,
+    request_model=drafting.DraftInput,
     responses={201: "the draft", **DRAFT_ERRORS},
 )
 def create_alert() -> tuple[HttpResponse, int]:
@@ -66,7 +48,7 @@ def create_alert() -> tuple[HttpResponse, int]:
 @document(
     summary="Replace the texts and targeting of a draft (its creator)",
     tags=["alerts"],
-    request_body=DRAFT_SCHEMA,
+    request_model=drafting.DraftInput,
     responses={200: "the draft", 409: "not a draft", **DRAFT_ERRORS},
 )
 def update_alert(alert_id: int) -> HttpResponse:

@@ -65,4 +65,4 @@ def reject(alert_id: int) -> Response | Page:
         rollback()
         return alert_page(alert_id, 409, error=error.message)
     flash(_("The alert is sent back to the investigator."), "success")
-    return redirect(url_for(".alert", alert_id=alert_id))
+    return redirect(url_for(".dashboard"))
