@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from plugins.referral import services
@@ -68,8 +69,8 @@ class SupportForm(FlaskForm):
     urgency = RadioField(
         _l("How soon do you need support?"),
         choices=[
-            (Urgency.NORMAL.value, _l("Normal: I would like to talk to someone")),
-            (Urgency.URGENT.value, _l("Urgent: I need help now")),
+            SelectChoice(Urgency.NORMAL.value, _l("Normal: I would like to talk to someone")),
+            SelectChoice(Urgency.URGENT.value, _l("Urgent: I need help now")),
         ],
         default=Urgency.NORMAL.value,
         validators=[InputRequired()],
@@ -80,7 +81,9 @@ class SupportForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired()])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(value, label) for value, label in KIND_LABELS.items()]
+    )
     regions = StringField(_l("Police units served (RE01 to RE10, comma-separated)"))
     email = StringField(_l("Contact e-mail address"), validators=[InputRequired()])
     phone = StringField(_l("Phone"))
@@ -109,7 +112,12 @@ class WorkerForm(FlaskForm):
 
 class StepForm(FlaskForm):
     outcome = SelectField(
-        _l("Outcome"), choices=[("", "—"), *OUTCOME_LABELS.items()], validate_choice=False
+        _l("Outcome"),
+        choices=[
+            SelectChoice("", "—"),
+            *(SelectChoice(value, label) for value, label in OUTCOME_LABELS.items()),
+        ],
+        validate_choice=False,
     )
 
 
