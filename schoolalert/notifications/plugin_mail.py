@@ -9,6 +9,7 @@ not sent.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -48,6 +49,11 @@ def notification_kinds() -> dict[str, tuple[str | None, NotificationType]]:
             kinds[kind.name] = (plugin, kind)
         current_app.extensions[_KINDS] = kinds
     return kinds
+
+
+def _digest(address: str) -> str:
+    """A short stand-in for an address in an outbox key (keys are limited, addresses are not)."""
+    return hashlib.sha256(address.lower().encode()).hexdigest()[:24]
 
 
 def _check(kind: str, params: Mapping[str, Any]) -> None:
@@ -90,7 +96,7 @@ def mail_address(
     enqueue(
         PLUGIN_MAIL_TASK,
         {"kind": kind, "params": dict(params), "address": address, "language": language},
-        key=f"{kind}:{key}:address:{address}" if key else None,
+        key=f"{kind}:{key}:address:{_digest(address)}" if key else None,
     )
 
 
