@@ -27,7 +27,7 @@ from schoolalert.crypto.keystore import key_store_from_config
 from schoolalert.extensions import babel, csrf, db, limiter, login_manager, migrate
 from schoolalert.logs import configure_logging
 from schoolalert.origin import Origin, set_origin
-from schoolalert.plugin_types import PluginBlueprint
+from schoolalert.plugin_types import PluginApiBlueprint, PluginBlueprint
 from schoolalert.plugins import PluginManager
 from schoolalert.tasks import TaskSystem
 from schoolalert.transaction import commit, rollback
@@ -206,6 +206,7 @@ def _register_plugin_blueprints(
         owners[name] = plugin
         for view, roles in contribution.permissions.items():
             table.add(f"{name}.{view}", roles)
+    owners.update(_register_plugin_api_blueprints(app, plugin_manager, table))
 
     def require_enabled_plugin() -> None:
         plugin = owners.get(request.blueprints[-1]) if request.blueprints else None
@@ -213,6 +214,40 @@ def _register_plugin_blueprints(
             abort(404)
 
     app.before_request(require_enabled_plugin)
+
+
+def _register_plugin_api_blueprints(
+    app: Flask, plugin_manager: PluginManager, table: permissions.PermissionTable
+) -> dict[str, str]:
+    """Mount each plugin's API blueprints under /api/v1/<name> (or their own prefix there)."""
+    owners: dict[str, str] = {}
+    core_rules = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    for plugin, contribution in plugin_manager.contributions(
+        "schoolalert_register_api_blueprints", app=app
+    ):
+        if not isinstance(contribution, PluginApiBlueprint) or plugin is None:
+            raise TypeError(
+                "schoolalert_register_api_blueprints must return PluginApiBlueprint items"
+            )
+        prefix = contribution.url_prefix or f"/api/v1/{plugin}"
+        if not prefix.startswith("/api/v1/"):
+            raise ValueError(f"plugin {plugin!r}: API prefix {prefix!r} is not under /api/v1/")
+        name = f"plugin_api_{plugin}_{contribution.blueprint.name}"
+        app.register_blueprint(contribution.blueprint, name=name, url_prefix=prefix)
+        owners[name] = plugin
+        for view, roles in contribution.permissions.items():
+            table.add(f"{name}.{view}", roles)
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith(name + ".") and any(
+                (rule.rule, method) in core_rules for method in rule.methods or ()
+            ):
+                raise ValueError(f"plugin {plugin!r}: {rule.rule} shadows a core route")
+    return owners
 
 
 def _register_commands(app: Flask, plugin_manager: PluginManager) -> None:

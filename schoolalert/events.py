@@ -55,6 +55,16 @@ class AlertPurged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AlertViewed(Event):
+    """A staff member opened a live alert (the portal page or ``GET /me/alerts/{id}``);
+    ``actor_id`` is the staff member."""
+
+    name: ClassVar[str] = "alert_viewed"
+    alert_id: int
+    school_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ResponseReceived(Event):
     """A staff member answered; ``kind`` is ``recognised`` or ``not_recognised``."""
 

@@ -26,6 +26,7 @@ a hook here is missing there.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -35,8 +36,16 @@ if TYPE_CHECKING:
     from flask import Flask
     from markupsafe import Markup
 
+    from schoolalert.accounts.models import User
     from schoolalert.events import Event
-    from schoolalert.plugin_types import PluginBlueprint, PurgeReport, TargetingSelector, Task
+    from schoolalert.plugin_types import (
+        NotificationType,
+        PluginApiBlueprint,
+        PluginBlueprint,
+        PurgeReport,
+        TargetingSelector,
+        Task,
+    )
 
 PROJECT = "schoolalert"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -44,6 +53,10 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 TEMPLATE_SLOTS = {
     "navigation": "links in the main navigation; context: user",
     "staff_alert_actions": "actions under an alert a staff member views; context: user, alert_id",
+    "staff_alert_list": "below the list of live alerts in the staff portal; context: user",
+    "staff_briefing": "in the staff briefing, under 'This may be upsetting'; context: user",
+    "alert_ended_mail": "plain text at the end of the 'alert ended' mail; context: user, alert_id",
+    "admin_user": "panel on the administrator's page of one user; context: user, subject_id",
     "alert_review": "panel on the investigator's and prosecutor's alert page; context: user, "
     "alert_id",
 }
@@ -58,6 +71,30 @@ def schoolalert_register_blueprints(app: Flask) -> list[PluginBlueprint]:
 
     Consumers: regional targeting (its settings page), support referral (referral pages),
     cross-border exchange (the partner message endpoint).
+    """
+
+
+@hookspec
+def schoolalert_register_api_blueprints(app: Flask) -> list[PluginApiBlueprint]:
+    """JSON endpoints of the plugin under ``/api/v1``, with the roles allowed on each.
+
+    :param app: the application being built (read its config; do not change it).
+    :return: a list of :class:`~schoolalert.plugin_types.PluginApiBlueprint`; mounted under
+        ``/api/v1/<name>`` (or their ``url_prefix``), authenticated by the core's bearer tokens,
+        404 while the plugin is disabled, listed in the OpenAPI document.
+
+    Consumers: support referral (the referral queue, asking for support on an alert).
+    """
+
+
+@hookspec
+def schoolalert_register_notification_kinds() -> list[NotificationType]:
+    """Kinds of mail the plugin sends with ``mail_users``/``mail_address`` of the facade.
+
+    :return: a list of :class:`~schoolalert.plugin_types.NotificationType`. Mail of a kind whose
+        plugin is disabled when it is due is not sent.
+
+    Consumer: support referral (new referral, reminders, a notice to administrators).
     """
 
 
@@ -104,8 +141,7 @@ def schoolalert_track_event(event: Event) -> None:
 
     :param event: an :class:`~schoolalert.events.Event` subclass instance.
 
-    Consumers: cross-border exchange (send, update and cancel partner alerts), support referral
-    (offer support after a recognition).
+    Consumer: cross-border exchange (send, update and cancel partner alerts).
     """
 
 
@@ -125,10 +161,38 @@ def schoolalert_purge_alert(alert_id: int) -> list[PurgeReport] | None:
 
 
 @hookspec
+def schoolalert_staff_alert_api(user: User, alert_id: int) -> Mapping[str, Any] | None:
+    """Extra JSON for ``GET /api/v1/me/alerts/{id}``, the API twin of ``staff_alert_actions``.
+
+    Called after the core checked that the staff member may see the live alert. What a plugin
+    returns appears under ``"plugins": {"<name>": …}`` of the answer.
+
+    :param user: the staff member asking.
+    :param alert_id: the alert shown.
+    :return: a JSON-serialisable mapping, or None to add nothing.
+
+    Consumer: support referral (where to ask for support, and the state of one's own request).
+    """
+
+
+@hookspec
+def schoolalert_retention(now: datetime) -> int | None:
+    """Erase what the plugin keeps longer than it may; called by the core's retention run
+    (``schoolalert retention run`` and its hourly task), in a savepoint of its own.
+
+    :param now: the time of the run (UTC), the same for every plugin.
+    :return: how many records the plugin erased, or None.
+
+    Consumer: support referral (contact details a set time after a referral closed).
+    """
+
+
+@hookspec
 def schoolalert_template_slot(slot: str, context: Mapping[str, Any]) -> Markup | str | None:
     """HTML for a named place in a core page, or None to add nothing.
 
     :param slot: one of ``TEMPLATE_SLOTS`` (``navigation``, ``staff_alert_actions``,
+        ``staff_alert_list``, ``staff_briefing``, ``alert_ended_mail``, ``admin_user``,
         ``alert_review``).
     :param context: the values listed for the slot.
     :return: markup (escape what you did not write yourself) or None.

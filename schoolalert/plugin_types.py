@@ -29,6 +29,36 @@ class PluginBlueprint:
 
 
 @dataclass(frozen=True)
+class PluginApiBlueprint:
+    """A blueprint of JSON endpoints under ``/api/v1``, with the roles allowed on each.
+
+    The core mounts it under ``/api/v1/<plugin name>`` — or under ``url_prefix`` when given,
+    which must start with ``/api/v1/`` (for an action on a core resource, such as
+    ``/api/v1/me/alerts``) and may not shadow a core route. Requests are authenticated with
+    the core's bearer tokens, errors are the core's JSON errors, every endpoint answers 404
+    while the plugin is disabled, and views with ``document(...)`` appear in the OpenAPI
+    document. ``permissions`` works as for :class:`PluginBlueprint`.
+    """
+
+    blueprint: Blueprint
+    permissions: Mapping[str, Collection[str]]
+    url_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class NotificationType:
+    """A kind of e-mail a plugin sends through the core (name prefixed with the plugin name).
+
+    ``render(params)`` returns ``(subject, body)`` as plain text; it is called in the
+    recipient's language when the mail goes out, with the primitive ``params`` given when it was
+    queued. Like every Schoolalert mail it holds a link, never content (PRODUCT I3).
+    """
+
+    name: str
+    render: Callable[[Mapping[str, Any]], tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class Task:
     """Background work: ``func(**payload)`` runs in an app context, as one unit of work.
 

@@ -36,6 +36,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "schoolalert.alerts.tasks",
     "schoolalert.audit.tasks",
     "schoolalert.alerts.targeting",
+    "schoolalert.notifications.tasks",
 )
 
 _ENABLED_CACHE = "_schoolalert_enabled_plugins"

@@ -34,6 +34,7 @@ from schoolalert.consent.eligibility import staff_may_see_alerts
 from schoolalert.crypto.aead import associated_data, image_aad
 from schoolalert.database import utcnow
 from schoolalert.errors import NotFound
+from schoolalert.events import AlertViewed
 from schoolalert.extensions import db
 from schoolalert.notifications.models import Notification, NotificationKind
 
@@ -68,6 +69,61 @@ def staff_alert(user: User, alert_id: int) -> Alert:
     alert = db.session.scalar(
         select(Alert).where(Alert.id == alert_id, live_for_school_clause(user.school_id))
     )
+    if alert is None:
+        raise NotFound("no such alert")
+    return alert
+
+
+def view_alert(user: User, alert_id: int) -> Alert:
+    """A staff member opens a live alert (page or API): :func:`staff_alert`, and the
+    ``AlertViewed`` event for plugins."""
+    alert = staff_alert(user, alert_id)
+    assert user.school_id is not None
+    current_app.extensions["schoolalert.plugins"].track_event(
+        AlertViewed(actor_id=user.id, alert_id=alert.id, school_id=user.school_id)
+    )
+    return alert
+
+
+def _received_clause(user: User) -> ColumnElement[bool]:
+    """Alerts that reached this staff member: published to their school and mailed to them,
+    or seen or answered by them (also after the alert ended)."""
+    return (
+        Alert.approved_at.is_not(None)
+        & exists().where(
+            AlertRecipient.alert_id == Alert.id, AlertRecipient.school_id == user.school_id
+        )
+        & (
+            exists().where(
+                Notification.alert_id == Alert.id,
+                Notification.user_id == user.id,
+                Notification.kind == NotificationKind.PUBLISHED,
+            )
+            | exists().where(AlertView.alert_id == Alert.id, AlertView.user_id == user.id)
+            | exists().where(Response.alert_id == Alert.id, Response.user_id == user.id)
+            | live_for_school_clause(user.school_id or 0)
+        )
+    )
+
+
+def received_alerts(user: User) -> list[Alert]:
+    """Every alert the staff member received, live or ended, newest first.
+
+    Only ids, numbers and times of these may be shown: an ended alert's content is gone, and a
+    live alert's content is shown only through :func:`staff_alert`.
+    """
+    if user.role != Role.SCHOOL_STAFF or not user.active or user.school_id is None:
+        return []
+    return list(
+        db.session.scalars(select(Alert).where(_received_clause(user)).order_by(Alert.id.desc()))
+    )
+
+
+def received_alert(user: User, alert_id: int) -> Alert:
+    """One alert the staff member received (live or ended), or NotFound — whatever the reason."""
+    if user.role != Role.SCHOOL_STAFF or not user.active or user.school_id is None:
+        raise NotFound("no such alert")
+    alert = db.session.scalar(select(Alert).where(Alert.id == alert_id, _received_clause(user)))
     if alert is None:
         raise NotFound("no such alert")
     return alert

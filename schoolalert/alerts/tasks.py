@@ -8,7 +8,6 @@ from schoolalert.alerts.closing import (
     PURGE_TASK,
     expire_due_alerts,
     finish_purge,
-    purge_expired_responses,
 )
 from schoolalert.alerts.storage import DELETE_BLOBS_TASK
 from schoolalert.alerts.sweeping import delete_blobs, sweep_orphans
@@ -23,8 +22,15 @@ def schoolalert_register_tasks() -> list[Task]:
         # Mail is recorded as it goes; notifications are retried while they matter.
         Task(DELIVER_TASK, deliver, commits_per_item=True, keep_trying=True),
         Task("alerts.expire", expire_due_alerts, every=timedelta(minutes=1)),
-        Task("alerts.purge_responses", purge_expired_responses, every=timedelta(hours=1)),
+        Task("alerts.purge_responses", _retention, every=timedelta(hours=1)),
         Task(PURGE_TASK, finish_purge),
         Task(DELETE_BLOBS_TASK, delete_blobs),
         Task("alerts.sweep_orphans", sweep_orphans, every=timedelta(hours=1)),
     ]
+
+
+def _retention() -> None:
+    """The hourly retention run (responses, then plugins): :mod:`schoolalert.retention`."""
+    from schoolalert.retention import run_retention
+
+    run_retention()

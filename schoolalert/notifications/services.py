@@ -181,7 +181,9 @@ def render(notification: Notification, user: User) -> tuple[str, str]:
             body = render_template("mail/alert_published.txt", user=user, url=f"{base}/portal")
         elif notification.kind == NotificationKind.ENDED:
             subject = _("A Schoolalert has ended")
-            body = render_template("mail/alert_ended.txt", user=user, url=f"{base}/portal")
+            body = render_template(
+                "mail/alert_ended.txt", user=user, alert_id=notification.alert_id
+            )
         else:
             subject = _(
                 "Schoolalert %(number)d: a child was recognised", number=notification.alert_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, current_app, jsonify, url_for
 from werkzeug.wrappers import Response as HttpResponse
 
 from schoolalert.accounts.auth import signed_in_user
@@ -66,7 +66,21 @@ def my_alerts() -> HttpResponse:
 )
 def my_alert(alert_id: int) -> HttpResponse:
     user = signed_in_user()
-    return jsonify(staff_alert_json(access.staff_alert(user, alert_id), user))
+    answer = staff_alert_json(access.view_alert(user, alert_id), user)
+    answer["plugins"] = plugin_fields(user, alert_id)
+    return jsonify(answer)
+
+
+def plugin_fields(user: User, alert_id: int) -> dict[str, Any]:
+    """What enabled plugins add to a staff member's alert (``schoolalert_staff_alert_api``)."""
+    plugins = current_app.extensions["schoolalert.plugins"]
+    fields: dict[str, Any] = {}
+    for plugin, function, argnames in plugins.implementations("schoolalert_staff_alert_api"):
+        arguments = {"user": user, "alert_id": alert_id}
+        value = function(**{name: arguments[name] for name in argnames})
+        if value is not None:
+            fields[plugin] = dict(value)
+    return fields
 
 
 @bp.get("/alerts/<int:alert_id>/images/<int:image_id>")

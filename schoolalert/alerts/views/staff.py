@@ -64,7 +64,7 @@ def respond(alert_id: int) -> Response | tuple[str, int]:
 
 def _alert_page(alert_id: int, form: ResponseForm, status: int = 200) -> tuple[str, int]:
     user = signed_in_user()
-    alert = access.staff_alert(user, alert_id)
+    alert = access.view_alert(user, alert_id)
     page = render_template(
         "portal/alert.html",
         alert=alert,

@@ -1,0 +1,214 @@
+"""The plugin's JSON API: asking for support (staff), referring (investigator), the queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response
+
+from plugins.referral import services
+from plugins.referral.models import Referral
+from schoolalert.plugin_api import (
+    InvalidInput,
+    Role,
+    document,
+    iso,
+    json_body,
+    keep_refusal,
+    signed_in_user,
+)
+
+# /api/v1/referral/…: the work queue.
+queue_api = Blueprint("queue", __name__)
+# /api/v1/me/alerts/<id>/support: an action on the staff member's alert.
+staff_api = Blueprint("staff", __name__)
+# /api/v1/alerts/<id>/referrals: an action on the investigator's alert.
+police_api = Blueprint("police", __name__)
+
+STAFF = {Role.SCHOOL_STAFF.value}
+WORKERS = {Role.SUPPORT_WORKER.value}
+ADMIN = {Role.ADMIN.value}
+INVESTIGATOR = {Role.INVESTIGATOR.value}
+QUEUE_PERMISSIONS = {
+    "list_referrals": WORKERS | ADMIN,
+    "get_referral": WORKERS | ADMIN,
+    "accept": WORKERS,
+    "start": WORKERS,
+    "close": WORKERS,
+}
+STAFF_PERMISSIONS = {"ask_for_support": STAFF}
+POLICE_PERMISSIONS = {"refer": INVESTIGATOR}
+TAGS = ["referral"]
+
+
+def referral_json(referral: Referral, *, detail: bool = False) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "id": referral.id,
+        "organisation": referral.organisation_id,
+        "source": referral.source,
+        "urgency": referral.urgency,
+        "state": referral.state,
+        "alert": referral.alert_id,
+        "school": referral.school_id,
+        "created_at": iso(referral.created_at),
+        "accepted_at": iso(referral.accepted_at),
+        "started_at": iso(referral.started_at),
+        "closed_at": iso(referral.closed_at),
+        "outcome": referral.outcome,
+        "contact_shared": referral.phone_sealed is not None,
+    }
+    if detail:
+        user = signed_in_user()
+        requester = services.requester_of(referral)
+        answer["requester"] = (
+            {"name": requester.name, "email": requester.email} if requester else None
+        )
+        answer["phone"] = services.contact_phone(user, referral)
+        answer["note"] = services.note_text(user, referral)
+    return answer
+
+
+def _text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{key} must be a string", field=key)
+    return value
+
+
+@staff_api.post("/<int:alert_id>/support")
+@document(
+    summary="Ask for support after an alert you received, live or ended (school staff)",
+    tags=TAGS,
+    request_body={
+        "type": "object",
+        "required": ["urgency"],
+        "properties": {
+            "urgency": {"enum": ["normal", "urgent"]},
+            "phone": {"type": "string"},
+            "share_contact": {"type": "boolean"},
+        },
+    },
+    responses={
+        201: "sent: id, state, organisation (urgent: the 24/7 lines)",
+        404: "an alert you never received",
+        409: "already asked, or no organisation serves your school's region",
+        422: "bad urgency or phone, or a phone without share_contact",
+    },
+)
+def ask_for_support(alert_id: int) -> tuple[Response, int]:
+    body = json_body()
+    share = body.get("share_contact", False)
+    if not isinstance(share, bool):
+        raise InvalidInput("share_contact must be true or false", field="share_contact")
+    try:
+        referral = services.request_support(
+            signed_in_user(),
+            alert_id,
+            urgency=_text(body, "urgency") or "",
+            phone=_text(body, "phone"),
+            share_contact=share,
+        )
+    except services.NoOrganisation:
+        keep_refusal()  # the administrators' notice stays
+        raise
+    organisation = services.get_organisation(referral.organisation_id)
+    answer: dict[str, Any] = {
+        "id": referral.id,
+        "state": referral.state,
+        "organisation": {
+            "id": organisation.id,
+            "name": organisation.name,
+            "phone": organisation.phone,
+            "opening_hours": organisation.opening_hours,
+            "first_contact_hours": organisation.first_contact_hours,
+        },
+    }
+    if referral.urgency == "urgent":
+        answer["crisis_lines"] = services.crisis_lines()
+    return jsonify(answer), 201
+
+
+@police_api.post("/<int:alert_id>/referrals")
+@document(
+    summary="Refer an identified child's care to an organisation (investigator)",
+    tags=TAGS,
+    request_body={
+        "type": "object",
+        "required": ["organisation"],
+        "properties": {"organisation": {"type": "integer"}, "note": {"type": "string"}},
+    },
+    responses={201: "referred: id, state", 404: "unknown alert", 422: "unknown organisation"},
+)
+def refer(alert_id: int) -> tuple[Response, int]:
+    body = json_body()
+    referral = services.refer(
+        signed_in_user(), alert_id, body.get("organisation"), _text(body, "note")
+    )
+    return jsonify({"id": referral.id, "state": referral.state}), 201
+
+
+@queue_api.get("/referrals")
+@document(
+    summary="The referrals of my organisation (support worker; administrators: all)",
+    tags=TAGS,
+    query={"state": {"enum": ["requested", "accepted", "in_progress", "closed"]}},
+)
+def list_referrals() -> Response:
+    state = request.args.get("state")
+    referrals = services.queue(signed_in_user(), include_closed=True)
+    if state:
+        referrals = [referral for referral in referrals if referral.state == state]
+    return jsonify({"referrals": [referral_json(referral) for referral in referrals]})
+
+
+@queue_api.get("/referrals/<int:referral_id>")
+@document(
+    summary="One referral, with the contact details shared (support worker, administrator)",
+    tags=TAGS,
+    responses={200: "the referral", 404: "unknown, or another organisation's"},
+)
+def get_referral(referral_id: int) -> Response:
+    referral = services.referral_for(signed_in_user(), referral_id)
+    return jsonify(referral_json(referral, detail=True))
+
+
+def _step(referral_id: int, action: str) -> Response:
+    outcome = None
+    if action == "close" and request.get_data():
+        outcome = _text(json_body(), "outcome")
+    referral = services.step(signed_in_user(), referral_id, action, outcome)
+    return jsonify(referral_json(referral))
+
+
+STEP_RESPONSES = {
+    200: "the referral in its new state",
+    404: "unknown, or another organisation's",
+    409: "not possible in the referral's state",
+}
+
+
+@queue_api.post("/referrals/<int:referral_id>/accept")
+@document(summary="requested → accepted (support worker)", tags=TAGS, responses=STEP_RESPONSES)
+def accept(referral_id: int) -> Response:
+    return _step(referral_id, "accept")
+
+
+@queue_api.post("/referrals/<int:referral_id>/start")
+@document(summary="accepted → in_progress (support worker)", tags=TAGS, responses=STEP_RESPONSES)
+def start(referral_id: int) -> Response:
+    return _step(referral_id, "start")
+
+
+@queue_api.post("/referrals/<int:referral_id>/close")
+@document(
+    summary="in_progress → closed, with an optional outcome (support worker)",
+    tags=TAGS,
+    request_body={
+        "type": "object",
+        "properties": {"outcome": {"enum": list(services.OUTCOMES)}},
+    },
+    responses=STEP_RESPONSES | {422: "unknown outcome"},
+)
+def close(referral_id: int) -> Response:
+    return _step(referral_id, "close")
