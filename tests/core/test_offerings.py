@@ -11,13 +11,14 @@ import pytest
 import schoolalert.plugins as plugin_module
 from schoolalert import create_app
 from schoolalert.events import AlertViewed, ResponseReceived
-from schoolalert.extensions import db
+from schoolalert.extensions import db, limiter
 from schoolalert.notifications import plugin_mail
 from schoolalert.plugin_admin import services
 from schoolalert.plugins import ENTRY_POINT_GROUP
 from schoolalert.transaction import commit
 from tests.alerts.conftest import Web, World
 from tests.alerts.participation import accept_statement, grant
+from tests.conftest import delete_redis_keys, truncate_all
 from tests.core import offering_plugin
 
 NAME = "offering"
@@ -39,8 +40,13 @@ def app(app_config, monkeypatch):
     offering_plugin.ERASED.clear()
     application = create_app(app_config)
     yield application
-    with application.app_context():
-        db.engine.dispose()
+    if application.config["REDIS_URL"]:
+        truncate_all(application)
+        delete_redis_keys(application.config["REDIS_URL"], application.config["RQ_QUEUE"])
+        delete_redis_keys(application.config["REDIS_URL"], limiter._key_prefix)
+    else:
+        with application.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -122,7 +128,9 @@ def test_a_plugin_api_prefix_outside_api_v1_or_over_a_core_route_stops_start_up(
         create_app(app_config)
 
 
-def test_hook_register_notification_kinds_mail_to_an_address_and_to_users(app, mailbox, make_user):
+def test_hook_register_notification_kinds_mail_to_an_address_and_to_users(
+    app, mailbox, make_user, run_jobs
+):
     enable(app)
     user = make_user("admin", email="beheer@example.org")
     with app.test_request_context():
@@ -130,6 +138,7 @@ def test_hook_register_notification_kinds_mail_to_an_address_and_to_users(app, m
         plugin_mail.mail_users("offering.hello", [user.id], {"url": "https://x/2"}, key="k")
         plugin_mail.mail_users("offering.hello", [user.id], {"url": "https://x/2"}, key="k")
         commit()
+    run_jobs()
     messages = mailbox()
     assert sorted(message["To"] for message in messages) == [
         "Team@example.org",
@@ -146,13 +155,14 @@ def test_hook_register_notification_kinds_mail_to_an_address_and_to_users(app, m
         plugin_mail.mail_address("offering.hello", "not an address", {})
 
 
-def test_mail_of_a_disabled_plugins_kind_is_not_sent(app, mailbox):
+def test_mail_of_a_disabled_plugins_kind_is_not_sent(app, mailbox, run_jobs):
     enable(app)
     with app.test_request_context():
         plugin_mail.mail_address("offering.hello", "team@example.org", {"url": "u"})
         services.set_enabled(app.extensions["schoolalert.plugins"], NAME, False, actor=None)
         app.extensions["schoolalert.plugins"].forget_enabled_state()
         commit()
+    run_jobs()
     assert mailbox() == []
 
 
@@ -199,7 +209,7 @@ def test_hook_retention_is_called_by_the_retention_run(app, runner):
 
 
 def test_hook_template_slot_staff_list_briefing_admin_user_and_ended_mail(
-    app, world, web, make_user, mailbox
+    app, world, web, make_user, mailbox, run_jobs
 ):
     enable(app)
     staff = world.staff[0]
@@ -214,6 +224,7 @@ def test_hook_template_slot_staff_list_briefing_admin_user_and_ended_mail(
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "withdrawn"}
     )
     assert response.status_code == 200, response.json
+    run_jobs()
     ended = [m for m in mailbox() if "ENDED-SLOT" in m.get_content()]
     assert ended
     assert f"ENDED-SLOT {alert_id}" in ended[0].get_content()

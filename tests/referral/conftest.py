@@ -59,6 +59,11 @@ class ReferralWorld(World):
     victim_worker: object = None
     colleague: object = None  # staff of the same school as staff[0]
 
+    def api(self, method, path, user, *, language="en", **kwargs):
+        """As ``World.api``, in English unless told (the API follows ``Accept-Language``)."""
+        headers = self.headers(user) | {"Accept-Language": language}
+        return self.client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
     def ask(self, alert_id, user=None, **body):
         body.setdefault("urgency", "normal")
         return self.api("POST", f"/me/alerts/{alert_id}/support", user or self.staff[0], json=body)

@@ -159,7 +159,9 @@ def test_disabling_removes_the_pages_and_the_button(referral, web):
     assert "Ik wil graag ondersteuning" in web.get(staff, f"/portal/alerts/{alert_id}").text
 
 
-def test_the_briefing_and_the_ended_mail_offer_support_only_with_the_plugin(referral, web, mailbox):
+def test_the_briefing_and_the_ended_mail_offer_support_only_with_the_plugin(
+    referral, web, mailbox, run_jobs
+):
     staff = referral.staff[0]
     assert (
         "on every alert you received" in web.get(staff, "/briefing").text
@@ -169,5 +171,6 @@ def test_the_briefing_and_the_ended_mail_offer_support_only_with_the_plugin(refe
     referral.api(
         "POST", f"/alerts/{alert_id}/close", referral.investigator, json={"reason": "withdrawn"}
     )
+    run_jobs()
     ended = [m for m in mailbox() if m["To"] == staff.email and "/portal" in m.get_content()]
     assert any("ondersteuning" in m.get_content() or "support" in m.get_content() for m in ended)

@@ -13,11 +13,16 @@ from schoolalert.extensions import db
 from tests.referral.conftest import enable, referral_row
 
 
-def mails_to(mailbox, address):
+def mails_to(mailbox, run_jobs=None, address=""):
+    """The mail to ``address`` so far, after the outbox's jobs ran (RQ in the services variant)."""
+    if run_jobs is not None:
+        run_jobs()
     return [message for message in mailbox() if message["To"] == address]
 
 
-def test_staff_ask_and_the_serving_organisations_worker_takes_it_to_closed(referral, mailbox):
+def test_staff_ask_and_the_serving_organisations_worker_takes_it_to_closed(
+    referral, mailbox, run_jobs
+):
     alert_id = referral.published()
     response = referral.ask(alert_id, phone="06 12345678", share_contact=True)
     assert response.status_code == 201, response.json
@@ -45,7 +50,7 @@ def test_staff_ask_and_the_serving_organisations_worker_takes_it_to_closed(refer
     assert closed.json["outcome"] == "supported"
 
     # The organisation was mailed a link, without a phone number or anything of the alert.
-    (mail,) = mails_to(mailbox, "steun@org.example")
+    (mail,) = mails_to(mailbox, run_jobs=run_jobs, address="steun@org.example")
     body = mail.get_content()
     assert "https://schoolalert.test/plugins/referral/queue" in body
     assert "12345678" not in body
@@ -157,7 +162,7 @@ def test_phone_only_with_consent_and_sealed(referral):
         assert db.session.scalar(select(Referral).where(Referral.id == rid)).note_sealed is None
 
 
-def test_no_serving_organisation_is_409_and_the_administrator_is_told(referral, mailbox):
+def test_no_serving_organisation_is_409_and_the_administrator_is_told(referral, mailbox, run_jobs):
     alert_id = referral.published()
     rotterdam_staff = referral.staff[1]
     response = referral.ask(alert_id, rotterdam_staff)
@@ -165,14 +170,14 @@ def test_no_serving_organisation_is_409_and_the_administrator_is_told(referral, 
     assert (
         "No support organisation serves your school's region" in response.json["error"]["message"]
     )
-    (notice,) = mails_to(mailbox, referral.admin.email)
+    (notice,) = mails_to(mailbox, run_jobs=run_jobs, address=referral.admin.email)
     assert "RE07" in notice.get_content()
     assert "/plugins/referral/organisations" in notice.get_content()
     with referral.app.app_context():
         assert db.session.scalar(select(Referral.id)) is None
 
 
-def test_the_investigator_refers_to_an_organisation_of_their_choice(referral, mailbox):
+def test_the_investigator_refers_to_an_organisation_of_their_choice(referral, mailbox, run_jobs):
     alert_id = referral.published()
     response = referral.api(
         "POST",
@@ -189,7 +194,7 @@ def test_the_investigator_refers_to_an_organisation_of_their_choice(referral, ma
     assert (
         referral.api("GET", f"/referral/referrals/{rid}", referral.investigator).status_code == 403
     )
-    assert mails_to(mailbox, "zorg@org.example")
+    assert mails_to(mailbox, run_jobs=run_jobs, address="zorg@org.example")
     unknown = referral.api(
         "POST", f"/alerts/{alert_id}/referrals", referral.investigator, json={"organisation": 999}
     )
@@ -201,31 +206,31 @@ def test_the_investigator_refers_to_an_organisation_of_their_choice(referral, ma
 
 
 def test_reminders_reach_the_organisation_without_content_and_then_the_administrator(
-    referral, runner, mailbox
+    referral, runner, mailbox, run_jobs
 ):
     referral.app.config["REFERRAL_REMINDER_HOURS"] = 0
     alert_id = referral.published()
     referral.ask(alert_id, phone="0612345678", share_contact=True)
-    before = len(mails_to(mailbox, "steun@org.example"))
+    before = len(mails_to(mailbox, run_jobs=run_jobs, address="steun@org.example"))
     result = runner.invoke(args=["referral", "remind"])
     assert result.exit_code == 0, result.output
     assert "reminded 1 organisation(s)" in result.output
-    reminders = mails_to(mailbox, "steun@org.example")[before:]
+    reminders = mails_to(mailbox, run_jobs=run_jobs, address="steun@org.example")[before:]
     assert len(reminders) == 1
     body = reminders[0].get_content()
     assert "1 " in body
     assert "/plugins/referral/queue" in body
     assert "0612345678" not in body
     assert referral.staff[0].email not in body
-    assert mails_to(mailbox, referral.admin.email) == []
+    assert mails_to(mailbox, run_jobs=run_jobs, address=referral.admin.email) == []
     result = runner.invoke(args=["referral", "remind"])
     assert "1 overdue referral(s)" in result.output
-    assert len(mails_to(mailbox, referral.admin.email)) == 1
+    assert len(mails_to(mailbox, run_jobs=run_jobs, address=referral.admin.email)) == 1
     runner.invoke(args=["referral", "remind"])
-    assert len(mails_to(mailbox, referral.admin.email)) == 1  # told once
+    assert len(mails_to(mailbox, run_jobs=run_jobs, address=referral.admin.email)) == 1  # told once
 
 
-def test_reminders_wait_for_the_reminder_time(referral, runner, mailbox):
+def test_reminders_wait_for_the_reminder_time(referral, runner, mailbox, run_jobs):
     alert_id = referral.published()
     referral.ask(alert_id)
     result = runner.invoke(args=["referral", "remind"])
