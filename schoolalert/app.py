@@ -22,6 +22,7 @@ from schoolalert import permissions
 from schoolalert.accounts import auth as accounts_auth
 from schoolalert.alerts.storage import blob_store_from_config
 from schoolalert.alerts.targeting import register_selectors
+from schoolalert.api.openapi import PLUGIN_API_ENDPOINT_PREFIX
 from schoolalert.config import check_production, load_config, resolve_instance_path
 from schoolalert.crypto.keystore import key_store_from_config
 from schoolalert.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -237,7 +238,7 @@ def _register_plugin_api_blueprints(
         prefix = contribution.url_prefix or f"/api/v1/{plugin}"
         if not prefix.startswith("/api/v1/"):
             raise ValueError(f"plugin {plugin!r}: API prefix {prefix!r} is not under /api/v1/")
-        name = f"plugin_api_{plugin}_{contribution.blueprint.name}"
+        name = f"{PLUGIN_API_ENDPOINT_PREFIX}{plugin}_{contribution.blueprint.name}"
         app.register_blueprint(contribution.blueprint, name=name, url_prefix=prefix)
         owners[name] = plugin
         for view, roles in contribution.permissions.items():

@@ -21,6 +21,9 @@ _CONVERTER_TYPES = {
 #: What an operation can answer besides what it lists itself.
 _AUTH_ERRORS = {401: "no or an expired token", 403: "the role may not do this"}
 _PATH_ERRORS = {404: "unknown, or not visible to the caller"}
+# A plugin's operations answer 404 while an administrator has the plugin disabled.
+_PLUGIN_ERRORS = {404: "the plugin is disabled (or the object is unknown)"}
+PLUGIN_API_ENDPOINT_PREFIX = "plugin_api_"
 _JSON_ERRORS = {
     400: "not JSON, not an object, or nested too deeply",
     413: "the body is too large",
@@ -94,7 +97,12 @@ def build_document(app: Flask) -> dict[str, Any]:
             continue
         path = _PARAMETER.sub(r"{\g<name>}", rule.rule[len(API_PREFIX) :])
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule.rule, spec, schemas)
+            paths.setdefault(path, {})[method.lower()] = _operation(
+                rule.rule,
+                spec,
+                schemas,
+                plugin=rule.endpoint.startswith(PLUGIN_API_ENDPOINT_PREFIX),
+            )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -122,7 +130,9 @@ def _model_schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, 
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _operation(rule: str, spec: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+def _operation(
+    rule: str, spec: dict[str, Any], schemas: dict[str, Any], *, plugin: bool
+) -> dict[str, Any]:
     parameters = [
         {
             "name": match["name"],
@@ -145,6 +155,8 @@ def _operation(rule: str, spec: dict[str, Any], schemas: dict[str, Any]) -> dict
         extra |= _AUTH_ERRORS
     if "<" in rule:
         extra |= _PATH_ERRORS
+    elif plugin:
+        extra |= _PLUGIN_ERRORS
     if body is not None and spec["request_content_type"] == "application/json":
         extra |= _JSON_ERRORS
     if spec["query"]:

@@ -124,7 +124,7 @@ def on_s3(app_config, endpoint):
     return bucket
 
 
-def test_closing_an_alert_leaves_no_version_of_its_images(on_s3, endpoint, world):
+def test_closing_an_alert_leaves_no_version_of_its_images(on_s3, endpoint, world, run_jobs):
     alert_id = world.published()
     assert len(object_versions(endpoint, on_s3, "images/")) == 2
     staff = world.staff[0]
@@ -137,6 +137,7 @@ def test_closing_an_alert_leaves_no_version_of_its_images(on_s3, endpoint, world
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
     )
     assert closed.status_code == 200
+    run_jobs()  # the blobs are deleted and checked once the closing has committed
     record = world.api("GET", f"/alerts/{alert_id}/purge", world.prosecutor).json
     assert record["files_removed"] is True
     assert record["verified"] is True

@@ -43,7 +43,9 @@ def start(fault, workers: int) -> tuple[Nation, int]:
 
 def approve(fault, nation: Nation, alert_id: int, prosecutor: int = 0) -> None:
     with fault.app.app_context():
-        review.approve(db.session.get(User, nation.prosecutors[prosecutor]), alert_id)
+        review.approve(
+            db.session.get(User, nation.prosecutors[prosecutor]), alert_id, images_checked=True
+        )
         commit()
 
 
@@ -226,7 +228,11 @@ def test_double_approval(fault):
         with fault.app.app_context():
             barrier.wait()
             try:
-                review.approve(db.session.get(User, nation.prosecutors[prosecutor]), alert_id)
+                review.approve(
+                    db.session.get(User, nation.prosecutors[prosecutor]),
+                    alert_id,
+                    images_checked=True,
+                )
                 commit()
                 outcomes.append("approved")
             except Conflict:
