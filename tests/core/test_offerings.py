@@ -219,6 +219,7 @@ def test_hook_template_slot_staff_list_briefing_admin_user_and_ended_mail(
     page = web.get(admin, f"/admin/users/{staff.id}").text
     assert f'<p id="slot-admin-user">{staff.id}</p>' in page
     alert_id = world.published()
+    run_jobs()  # only staff who were told of the alert are told that it ended
     world.staff_alert(alert_id, staff)
     response = world.api(
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "withdrawn"}

@@ -168,6 +168,7 @@ def test_the_briefing_and_the_ended_mail_offer_support_only_with_the_plugin(
         or "bij elke alert" in web.get(staff, "/briefing").text
     )
     alert_id = referral.published()
+    run_jobs()  # only staff who were told of the alert are told that it ended
     referral.api(
         "POST", f"/alerts/{alert_id}/close", referral.investigator, json={"reason": "withdrawn"}
     )
