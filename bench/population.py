@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from schoolalert.accounts.models import User
+from schoolalert.accounts.models import Authenticator, AuthenticatorKind, User
 from schoolalert.accounts.roles import Role
 from schoolalert.consent import terms
 from schoolalert.consent.models import BoardParticipation, StaffAgreement, TermsKind
@@ -52,6 +52,14 @@ def staff_everywhere(per_school: int) -> int:
         for n in range(per_school)
     ]
     ids = db.session.execute(insert(User).returning(User.id), rows).scalars().all()
+    # Staff qualify only with a confirmed second factor (they never sign in here).
+    db.session.execute(
+        insert(Authenticator),
+        [
+            {"user_id": user, "kind": AuthenticatorKind.TOTP, "data": {}, "confirmed_at": utcnow()}
+            for user in ids
+        ],
+    )
     db.session.execute(
         insert(StaffAgreement),
         [

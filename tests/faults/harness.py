@@ -28,7 +28,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import insert
 
-from schoolalert.accounts.models import User
+from schoolalert.accounts.models import Authenticator, AuthenticatorKind, User
 from schoolalert.accounts.roles import Role
 from schoolalert.alerts import drafting
 from schoolalert.consent import terms
@@ -295,6 +295,19 @@ def populate(app: Flask, schools: int, per_school: int) -> Nation:
             for n in range(per_school)
         ]
         staff = db.session.execute(insert(User).returning(User.id), rows).scalars().all()
+        # Staff qualify only with a confirmed second factor (they never sign in here).
+        db.session.execute(
+            insert(Authenticator),
+            [
+                {
+                    "user_id": user,
+                    "kind": AuthenticatorKind.TOTP,
+                    "data": {},
+                    "confirmed_at": utcnow(),
+                }
+                for user in staff
+            ],
+        )
         db.session.execute(
             insert(StaffAgreement),
             [
