@@ -15,10 +15,10 @@ import time
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bench.common import NATIONAL_FILE, environment, instance, report, services_available
-from bench.population import participate_everywhere, staff_everywhere
+from bench.population import investigator_and_prosecutor, participate_everywhere, staff_everywhere
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
 from schoolalert.alerts import drafting, review
@@ -127,22 +127,7 @@ def prepare(app) -> tuple[int, int, int]:
         commit()
         participate_everywhere()
         expected = staff_everywhere(STAFF_PER_SCHOOL)
-        police = (
-            db.session.execute(
-                insert(User).returning(User.id),
-                [
-                    {
-                        "email": "rechercheur@politie.example",
-                        "name": "R",
-                        "role": Role.INVESTIGATOR,
-                    },
-                    {"email": "officier@om.example", "name": "O", "role": Role.PROSECUTOR},
-                ],
-            )
-            .scalars()
-            .all()
-        )
-        commit()
+        police = investigator_and_prosecutor()
         investigator = db.session.get(User, police[0])
         draft = drafting.parse_draft(
             {

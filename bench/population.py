@@ -99,3 +99,20 @@ def one_school() -> None:
         )
     )
     commit()
+
+
+def investigator_and_prosecutor() -> list[int]:
+    """The ids of one investigator and one prosecutor (committed)."""
+    police = (
+        db.session.execute(
+            insert(User).returning(User.id),
+            [
+                {"email": "rechercheur@politie.example", "name": "R", "role": Role.INVESTIGATOR},
+                {"email": "officier@om.example", "name": "O", "role": Role.PROSECUTOR},
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    commit()
+    return list(police)

@@ -38,10 +38,10 @@ from urllib.parse import urlencode
 
 import pyotp
 from PIL import Image
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bench.common import NATIONAL_FILE, ROOT, environment, instance, report, services_available
-from bench.population import participate_everywhere, staff_everywhere
+from bench.population import investigator_and_prosecutor, participate_everywhere, staff_everywhere
 from schoolalert.accounts import second_factor
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
@@ -182,22 +182,7 @@ def prepare(app, images: list[bytes]) -> tuple[int, list[Staff]]:
         participate_everywhere()
         total = staff_everywhere(STAFF_PER_SCHOOL)
         staff = _client_accounts(total)
-        police = (
-            db.session.execute(
-                insert(User).returning(User.id),
-                [
-                    {
-                        "email": "rechercheur@politie.example",
-                        "name": "R",
-                        "role": Role.INVESTIGATOR,
-                    },
-                    {"email": "officier@om.example", "name": "O", "role": Role.PROSECUTOR},
-                ],
-            )
-            .scalars()
-            .all()
-        )
-        commit()
+        police = investigator_and_prosecutor()
         investigator = db.session.get(User, police[0])
         draft = drafting.parse_draft(
             {
@@ -212,7 +197,7 @@ def prepare(app, images: list[bytes]) -> tuple[int, list[Staff]]:
         for data, kind in zip(images, ("face", "clothing", "object"), strict=True):
             drafting.add_image(investigator, alert.id, io.BytesIO(data), kind=kind, attested=True)
         drafting.submit(investigator, alert.id)
-        review.approve(db.session.get(User, police[1]), alert.id)
+        review.approve(db.session.get(User, police[1]), alert.id, images_checked=True)
         commit()
         return alert.id, staff
 
