@@ -102,6 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(_protect_web_forms)
     permissions.init_app(app, table)
     app.before_request(_refuse_bad_text)
+    app.before_request(_refuse_unknown_query_parameters)
     app.after_request(security.add_security_headers)
     app.after_request(context.add_request_id_header)
     errors.init_app(app)
@@ -319,6 +320,18 @@ def _refuse_bad_text() -> None:
     if field is not None:
         message = web_input.BadText(field).message
         raise ApiError(422, "unprocessable", message, field=field)
+
+
+def _refuse_unknown_query_parameters() -> None:
+    """An API operation takes the query parameters its OpenAPI description lists, no others."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    spec = getattr(view, "openapi", None)
+    if spec is None:
+        return
+    unknown = sorted(set(request.args) - set(spec["query"]))
+    if unknown:
+        message = f"unknown query parameter: {unknown[0]}"
+        raise ApiError(422, "unprocessable", message, field=unknown[0])
 
 
 def _protect_web_forms() -> None:

@@ -35,3 +35,12 @@ class Conflict(DomainError):
 class InvalidInput(DomainError):
     status = 422
     code = "unprocessable"
+
+
+class Unresolvable(InvalidInput):
+    """Well-formed input — as the OpenAPI document describes it — that names what the current
+    data cannot resolve: an unknown school location or municipality, a terms version that was
+    never published, a circle that reaches no part of the country. A 422 with its own code, so
+    a client can tell a typing error from a stale reference."""
+
+    code = "unresolvable"

@@ -19,8 +19,11 @@ them. ``tests/core/test_boundaries.py`` fails when a bundled plugin imports anyt
   kinds (:class:`NotificationType`) to users or to an address that is not a user;
   :func:`enqueue` queues the plugin's own tasks the same way;
 - **the JSON API**: :class:`PluginApiBlueprint`, :func:`document` (describe a view for the
-  OpenAPI document), :func:`json_body`, :func:`iso`, and the domain errors :class:`NotFound`,
-  :class:`Conflict`, :class:`InvalidInput`, :class:`PermissionDenied` that the web pages and the
+  OpenAPI document), :func:`json_body`, :func:`iso`; request bodies as a :class:`RequestModel`
+  (fields typed with :func:`text`, :func:`whole_number` and Pydantic) checked by
+  :func:`validate` — the model is also the body's schema in the document; the domain errors
+  :class:`NotFound`, :class:`Conflict`, :class:`InvalidInput`, :class:`Unresolvable`
+  (well-formed, but naming nothing known), :class:`PermissionDenied` that the web pages and the
   API answer with their status;
 - **secrets at rest**: :func:`seal_secret` and :func:`unseal_secret` (AES-256-GCM under a key
   derived from the master key per purpose, bound to where the value belongs);
@@ -48,7 +51,7 @@ from schoolalert.consent.eligibility import staff_may_see_alerts
 from schoolalert.consent.participation import participating_clause
 from schoolalert.crypto import sealing as _sealing
 from schoolalert.database import utcnow
-from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from schoolalert.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unresolvable
 from schoolalert.extensions import db
 from schoolalert.notifications.plugin_mail import mail_address, mail_users
 from schoolalert.notifications.services import notify
@@ -66,6 +69,7 @@ from schoolalert.schools.duo import municipality_code
 from schoolalert.schools.models import Municipality, School
 from schoolalert.tasks import enqueue
 from schoolalert.transaction import rollback
+from schoolalert.validation import RequestModel, text, validate, whole_number
 from schoolalert.web.unit_of_work import keep_refusal
 
 
@@ -93,11 +97,13 @@ __all__ = [
     "PluginApiBlueprint",
     "PluginBlueprint",
     "PurgeReport",
+    "RequestModel",
     "Role",
     "School",
     "TargetingError",
     "TargetingSelector",
     "Task",
+    "Unresolvable",
     "User",
     "db",
     "document",
@@ -122,7 +128,10 @@ __all__ = [
     "signed_in_user",
     "staff_alert",
     "staff_may_see_alerts",
+    "text",
     "unseal_secret",
     "update_plugin_settings",
     "utcnow",
+    "validate",
+    "whole_number",
 ]

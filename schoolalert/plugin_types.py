@@ -82,12 +82,18 @@ class Task:
 
 
 class TargetingError(ValueError):
-    """A targeting value the selector cannot use; the message is shown to the investigator."""
+    """A targeting value the selector cannot use; the message is shown to the investigator.
 
-    def __init__(self, selector: str, message: str) -> None:
+    ``unresolvable`` marks a value of the form the selector's ``schema`` describes that names
+    nothing the current data knows (an unknown code, a circle beside the country): the API
+    answers it with the error code ``unresolvable`` instead of ``unprocessable``.
+    """
+
+    def __init__(self, selector: str, message: str, *, unresolvable: bool = False) -> None:
         super().__init__(f"{selector}: {message}")
         self.selector = selector
         self.message = message
+        self.unresolvable = unresolvable
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,9 @@ class TargetingSelector:
     expression over :class:`schoolalert.schools.models.School` that selects every matching
     location in one query. ``form_template`` (optional) renders the selector's part of the draft
     form; ``from_form`` reads it back from the submitted form data (``None`` when left empty).
+    ``schema`` returns the JSON Schema of the value for the OpenAPI document (called while the
+    document is built, so it may read settings); without one the document says nothing about
+    the value's shape.
     """
 
     key: str
@@ -108,6 +117,7 @@ class TargetingSelector:
     form_template: str | None = None
     from_form: Callable[[Mapping[str, Any]], Any] | None = None
     describe: Callable[[Any], str] = field(default=lambda value: str(value))
+    schema: Callable[[], dict[str, Any]] = field(default=lambda: {})
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,30 @@ breaks are allowed in texts), the same rule as the web boundary.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from schoolalert.errors import InvalidInput
+from schoolalert.web.input import MAX_ID
 
 MODEL = TypeVar("MODEL", bound=BaseModel)
 _CONTROL = {*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F}
+# The same rule for the document (ECMA-262 patterns): no control character but tab and line
+# breaks; a required text also holds something besides white space.
+_ALLOWED = r"[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]"
+_VISIBLE = r"[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]"
+TEXT_PATTERN = f"^{_ALLOWED}*$"
+REQUIRED_TEXT_PATTERN = f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
 
 
 def _clean_text(value: str) -> str:
@@ -45,16 +60,57 @@ def text(max_length: int, *, required: bool = True, description: str | None = No
             min_length=1 if required else 0,
             max_length=max_length,
             description=description,
-            json_schema_extra={"pattern": r"\S"} if required else None,
+            json_schema_extra={"pattern": REQUIRED_TEXT_PATTERN if required else TEXT_PATTERN},
         ),
         AfterValidator(_clean_text),
     ]
 
 
+def secret(max_length: int, *, description: str | None = None) -> Any:
+    """A password or code exactly as typed (not stripped), at least one character."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=False),
+        Field(
+            min_length=1,
+            max_length=max_length,
+            description=description,
+            json_schema_extra={"pattern": TEXT_PATTERN},
+        ),
+        AfterValidator(_clean_text),
+    ]
+
+
+def code(pattern: str, *, description: str | None = None) -> Any:
+    """An identifier of a fixed shape, such as a school location code (``16AH00``)."""
+    return Annotated[str, Field(pattern=pattern, description=description)]
+
+
+def integral_number(value: Any) -> Any:
+    """JSON does not tell 7 from 7.0: a number without a fraction is a whole number."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def whole_number(*, minimum: int = 1, maximum: int = MAX_ID, description: str | None = None) -> Any:
+    """A whole number in bounds, also when written 7.0 (as JSON Schema's ``integer`` allows)."""
+    return Annotated[
+        Annotated[int, Field(ge=minimum, le=maximum)],
+        BeforeValidator(integral_number),
+        Field(description=description),
+    ]
+
+
 class RequestModel(BaseModel):
-    """Strict JSON types (no "7" for 7, no 1 for true), unknown fields refused, texts stripped."""
+    """Strict JSON types (no "7" for 7, no 1 for true), unknown fields refused, texts stripped.
+
+    ``refusals`` gives a field a message of its own for whatever is wrong with it (for a
+    statement that must be made, "confirm that …" says more than "this field is required").
+    """
 
     model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, frozen=True)
+    refusals: ClassVar[Mapping[str, Any]] = {}
 
 
 def validate(model: type[MODEL], data: Mapping[str, Any]) -> MODEL:
@@ -62,9 +118,22 @@ def validate(model: type[MODEL], data: Mapping[str, Any]) -> MODEL:
     try:
         return model.model_validate(dict(data))
     except ValidationError as errors:
-        error = errors.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in error["loc"]) or None
-        raise InvalidInput(_message(error), field=field) from None
+        # Of a union's errors, one about the value beats one about a type the value is not.
+        error = min(
+            errors.errors(include_url=False), key=lambda error: error["type"].endswith("_type")
+        )
+        field = _field(error["loc"])
+        own = model.refusals.get(field or "")
+        raise InvalidInput(str(own) if own else _message(error), field=field) from None
+
+
+def _field(location: tuple[str | int, ...]) -> str | None:
+    """The field and list positions of an error's location, without the names of union types."""
+    if not location:
+        return None
+    return ".".join(
+        [str(location[0]), *(str(part) for part in location[1:] if isinstance(part, int))]
+    )
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -83,6 +152,10 @@ def _message(error: Mapping[str, Any]) -> str:
         return str(_l("Give a whole number."))
     if kind.startswith("bool_"):
         return str(_l("Answer true or false."))
+    if kind == "string_pattern_mismatch":
+        return str(_l("This value does not have the expected form."))
+    if kind in {"literal_error", "enum"}:
+        return str(_l("Choose one of: %(choices)s.", choices=context.get("expected", "")))
     if kind.startswith(("string_", "str_")):
         return str(_l("Give a text."))
     if kind in {"dict_type", "model_type"}:

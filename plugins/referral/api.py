@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, jsonify, request
+from pydantic import ConfigDict, Field
 from werkzeug.wrappers import Response
 
 from plugins.referral import services
-from plugins.referral.models import Referral
+from plugins.referral.models import Referral, State
 from schoolalert.plugin_api import (
     InvalidInput,
+    RequestModel,
     Role,
     document,
     iso,
     json_body,
     keep_refusal,
     signed_in_user,
+    text,
+    validate,
+    whole_number,
 )
 
 # /api/v1/referral/…: the work queue.
@@ -40,6 +45,7 @@ QUEUE_PERMISSIONS = {
 STAFF_PERMISSIONS = {"ask_for_support": STAFF}
 POLICE_PERMISSIONS = {"refer": INVESTIGATOR}
 TAGS = ["referral"]
+STATES = tuple(state.value for state in State)
 
 
 def referral_json(referral: Referral, *, detail: bool = False) -> dict[str, Any]:
@@ -69,26 +75,37 @@ def referral_json(referral: Referral, *, detail: bool = False) -> dict[str, Any]
     return answer
 
 
-def _text(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput(f"{key} must be a string", field=key)
-    return value
+class SupportRequest(RequestModel):
+    """A phone number goes with the agreement to share it (``share_contact``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"phone": {"pattern": "^[ \\t]*$"}}},
+                {"required": ["share_contact"], "properties": {"share_contact": {"const": True}}},
+            ]
+        }
+    )
+
+    urgency: Literal["normal", "urgent"]
+    phone: Annotated[str, Field(max_length=40, pattern=services.PHONE_INPUT)] = ""
+    share_contact: bool = False
+
+
+class ReferralRequest(RequestModel):
+    organisation: whole_number()  # type: ignore[valid-type]
+    note: text(services.NOTE_LIMIT, required=False) = ""  # type: ignore[valid-type]
+
+
+class ReferralClosing(RequestModel):
+    outcome: Literal[services.OUTCOMES] | None = None  # type: ignore[valid-type]
 
 
 @staff_api.post("/<int:alert_id>/support")
 @document(
     summary="Ask for support after an alert you received, live or ended (school staff)",
     tags=TAGS,
-    request_body={
-        "type": "object",
-        "required": ["urgency"],
-        "properties": {
-            "urgency": {"enum": ["normal", "urgent"]},
-            "phone": {"type": "string"},
-            "share_contact": {"type": "boolean"},
-        },
-    },
+    request_model=SupportRequest,
     responses={
         201: "sent: id, state, organisation (urgent: the 24/7 lines)",
         404: "an alert you never received",
@@ -97,17 +114,14 @@ def _text(body: dict[str, Any], key: str) -> str | None:
     },
 )
 def ask_for_support(alert_id: int) -> tuple[Response, int]:
-    body = json_body()
-    share = body.get("share_contact", False)
-    if not isinstance(share, bool):
-        raise InvalidInput("share_contact must be true or false", field="share_contact")
+    body = validate(SupportRequest, json_body())
     try:
         referral = services.request_support(
             signed_in_user(),
             alert_id,
-            urgency=_text(body, "urgency") or "",
-            phone=_text(body, "phone"),
-            share_contact=share,
+            urgency=body.urgency,
+            phone=body.phone,
+            share_contact=body.share_contact,
         )
     except services.NoOrganisation:
         keep_refusal()  # the administrators' notice stays
@@ -133,18 +147,12 @@ def ask_for_support(alert_id: int) -> tuple[Response, int]:
 @document(
     summary="Refer an identified child's care to an organisation (investigator)",
     tags=TAGS,
-    request_body={
-        "type": "object",
-        "required": ["organisation"],
-        "properties": {"organisation": {"type": "integer"}, "note": {"type": "string"}},
-    },
+    request_model=ReferralRequest,
     responses={201: "referred: id, state", 404: "unknown alert", 422: "unknown organisation"},
 )
 def refer(alert_id: int) -> tuple[Response, int]:
-    body = json_body()
-    referral = services.refer(
-        signed_in_user(), alert_id, body.get("organisation"), _text(body, "note")
-    )
+    body = validate(ReferralRequest, json_body())
+    referral = services.refer(signed_in_user(), alert_id, body.organisation, body.note)
     return jsonify({"id": referral.id, "state": referral.state}), 201
 
 
@@ -152,10 +160,12 @@ def refer(alert_id: int) -> tuple[Response, int]:
 @document(
     summary="The referrals of my organisation (support worker; administrators: all)",
     tags=TAGS,
-    query={"state": {"enum": ["requested", "accepted", "in_progress", "closed"]}},
+    query={"state": {"enum": list(STATES)}},
 )
 def list_referrals() -> Response:
     state = request.args.get("state")
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"state is one of {', '.join(STATES)}", field="state")
     referrals = services.queue(signed_in_user(), include_closed=True)
     if state:
         referrals = [referral for referral in referrals if referral.state == state]
@@ -176,7 +186,7 @@ def get_referral(referral_id: int) -> Response:
 def _step(referral_id: int, action: str) -> Response:
     outcome = None
     if action == "close" and request.get_data():
-        outcome = _text(json_body(), "outcome")
+        outcome = validate(ReferralClosing, json_body()).outcome
     referral = services.step(signed_in_user(), referral_id, action, outcome)
     return jsonify(referral_json(referral))
 
@@ -204,10 +214,7 @@ def start(referral_id: int) -> Response:
 @document(
     summary="in_progress → closed, with an optional outcome (support worker)",
     tags=TAGS,
-    request_body={
-        "type": "object",
-        "properties": {"outcome": {"enum": list(services.OUTCOMES)}},
-    },
+    request_model=ReferralClosing,
     responses=STEP_RESPONSES | {422: "unknown outcome"},
 )
 def close(referral_id: int) -> Response:

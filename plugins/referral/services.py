@@ -35,6 +35,7 @@ from schoolalert.plugin_api import (
     NotFound,
     Role,
     School,
+    Unresolvable,
     User,
     db,
     mail_address,
@@ -52,6 +53,9 @@ PHONE_PURPOSE = "referral.phone"
 NOTE_PURPOSE = "referral.note"
 POLICE_UNITS = frozenset(f"RE{number:02d}" for number in range(1, 11))
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
+#: What the API accepts as a phone number: one like ``_PHONE``, or nothing.
+PHONE_INPUT = r"^[ \t]*(?:\+?[0-9][0-9 \-]{7,18}[0-9])?[ \t]*$"
+NOTE_LIMIT = 2000
 
 # Steps of the work queue: action → (the state it starts from, the state it leads to).
 STEPS = {
@@ -376,9 +380,9 @@ def refer(actor: User, alert_id: int, organisation_id: Any, note: str | None = N
         raise InvalidInput(str(_l("Name the organisation by its id.")), field="organisation")
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or not organisation.active:
-        raise InvalidInput(str(_l("There is no such organisation.")), field="organisation")
+        raise Unresolvable(str(_l("There is no such organisation.")), field="organisation")
     note = (note or "").strip() or None
-    if note is not None and len(note) > 2000:
+    if note is not None and len(note) > NOTE_LIMIT:
         raise InvalidInput(str(_l("The note is limited to 2000 characters.")), field="note")
     referral = Referral(
         organisation_id=organisation.id,

@@ -32,7 +32,10 @@ from schoolalert.plugin_api import School, TargetingError, TargetingSelector, mu
 
 MAX_ITEMS = 1000  # entries in one list: more than every municipality and every PC4 range
 SHOWN_IN_SUMMARY = 8
-PC4 = re.compile(r"([1-9]\d{3})(?:-([1-9]\d{3}))?")
+PC4 = re.compile(r"([1-9][0-9]{3})(?:-([1-9][0-9]{3}))?")
+# What parse_postcodes reads, for the document: white space anywhere, a hyphen or an en dash.
+_DIGIT = r"[ \t]*[0-9]"
+POSTCODE_PATTERN = rf"^[ \t]*[1-9]{_DIGIT * 3}[ \t]*(?:[-\u2013][ \t]*[1-9]{_DIGIT * 3}[ \t]*)?$"
 
 
 @dataclass(frozen=True)
@@ -55,29 +58,45 @@ class CodeList:
     shape: Any  # message: how to give the value
     unknown: Callable[[str], Any]  # message naming the unknown codes
     summary: Callable[[str], Any]  # message for describe()
+    item_schema: dict[str, Any]  # the JSON Schema of one code, for the OpenAPI document
     normalise: Callable[[str], str] = str
 
     def parse(self, value: Any) -> list[str]:
         if not isinstance(value, list) or not value or len(value) > MAX_ITEMS:
             raise TargetingError(self.key, str(self.shape))
         known = reference.names(self.areas())
-        codes, bad = set(), []
+        codes: set[str] = set()
+        bad: list[str] = []
+        unknown: list[str] = []
         for item in value:
-            if isinstance(item, bool) or not isinstance(item, str | int):
-                bad.append(_shown(repr(item)))
-                continue
-            text = str(item).strip().upper()
+            text = item.strip().upper() if isinstance(item, str) else ""
             try:
                 code = self.normalise(text)
             except ValueError:
-                code = text
-            if code in known:
+                bad.append(_shown(text or repr(item)))
+                continue
+            if not re.fullmatch(self.item_schema["pattern"], code):
+                bad.append(_shown(text or repr(item)))
+            elif code in known:
                 codes.add(code)
             else:
-                bad.append(_shown(text))
-        if bad:
-            raise TargetingError(self.key, str(self.unknown(_listing(sorted(set(bad))))))
+                unknown.append(_shown(text))
+        if bad or unknown:
+            # Only codes of the documented form that name no area are "unresolvable".
+            raise TargetingError(
+                self.key,
+                str(self.unknown(_listing(sorted(set(bad + unknown))))),
+                unresolvable=not bad,
+            )
         return sorted(codes)
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": {"type": "string", **self.item_schema},
+            "minItems": 1,
+            "maxItems": MAX_ITEMS,
+        }
 
     def criterion(self, codes: list[str]) -> ColumnElement[bool]:
         return self.column.in_(codes)
@@ -94,6 +113,7 @@ POLICE_UNITS = CodeList(
     shape=_l("Choose police units as a list of codes, RE01 to RE10."),
     unknown=lambda codes: _l("Unknown police unit: %(codes)s.", codes=codes),
     summary=lambda areas: _l("Police units: %(areas)s", areas=areas),
+    item_schema={"pattern": "^[Rr][Ee](?:0[1-9]|10)$", "description": "RE01 to RE10"},
 )
 PROVINCES = CodeList(
     key="provinces",
@@ -102,6 +122,7 @@ PROVINCES = CodeList(
     shape=_l("Choose provinces as a list of codes, PV20 to PV31."),
     unknown=lambda codes: _l("Unknown province: %(codes)s.", codes=codes),
     summary=lambda areas: _l("Provinces: %(areas)s", areas=areas),
+    item_schema={"pattern": "^[Pp][Vv](?:2[0-9]|3[01])$", "description": "PV20 to PV31"},
 )
 MUNICIPALITIES = CodeList(
     key="municipalities",
@@ -110,6 +131,10 @@ MUNICIPALITIES = CodeList(
     shape=_l("Choose municipalities as a list of CBS codes such as GM0363."),
     unknown=lambda codes: _l("Unknown municipality: %(codes)s.", codes=codes),
     summary=lambda areas: _l("Municipalities: %(areas)s", areas=areas),
+    item_schema={
+        "pattern": "^(?:[Gg][Mm])?[0-9]{1,4}$",
+        "description": "CBS code, GM0363 (or 363)",
+    },
     normalise=municipality_code,  # 363, 0363 and GM0363 all mean GM0363
 )
 
@@ -118,26 +143,27 @@ MUNICIPALITIES = CodeList(
 
 
 def parse_postcodes(value: Any) -> list[str]:
-    """PC4 areas (``"3500"``) and inclusive ranges (``"1000-1099"``), sorted, without repeats."""
+    """PC4 areas (``"3500"``) and inclusive ranges (``"1000-1099"``), sorted, without repeats.
+
+    A range written high to low (``"1099-1000"``) is the same range."""
     if not isinstance(value, list) or not value or len(value) > MAX_ITEMS:
         raise TargetingError(
             "postcodes",
             str(_l("Give a list of postcode areas such as 3500 and ranges such as 1000-1099.")),
         )
     entries: set[tuple[str, str]] = set()
-    malformed, backwards = [], []
+    malformed = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, str | int):
+        if not isinstance(item, str):
             malformed.append(_shown(repr(item)))
             continue
-        text = re.sub(r"\s+", "", str(item)).replace("\u2013", "-")  # spaces; an en dash
+        text = re.sub(r"[ \t]+", "", item).replace("\u2013", "-")  # spaces; an en dash
         match = PC4.fullmatch(text)
         if match is None:
             malformed.append(_shown(str(item).strip() or repr(item)))
-        elif match[2] and match[2] < match[1]:
-            backwards.append(text)
         else:
-            entries.add((match[1], match[2] or match[1]))
+            low, high = sorted((match[1], match[2] or match[1]))
+            entries.add((low, high))
     if malformed:
         raise TargetingError(
             "postcodes",
@@ -148,17 +174,17 @@ def parse_postcodes(value: Any) -> list[str]:
                 )
             ),
         )
-    if backwards:
-        raise TargetingError(
-            "postcodes",
-            str(
-                _l(
-                    "A postcode range runs from low to high, such as 1000-1099: %(values)s.",
-                    values=_listing(backwards),
-                )
-            ),
-        )
     return [low if low == high else f"{low}-{high}" for low, high in sorted(entries)]
+
+
+def postcodes_schema() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "string", "pattern": POSTCODE_PATTERN},
+        "minItems": 1,
+        "maxItems": MAX_ITEMS,
+        "description": "PC4 areas (3500) and ranges (1000-1099)",
+    }
 
 
 def postcode_ranges(entries: list[str]) -> list[tuple[int, int]]:
@@ -215,6 +241,7 @@ def parse_radius(value: Any) -> dict[str, float]:
     lat = _number(value.get("lat"), 6, _l("Give the latitude of the centre (lat) in degrees."))
     lon = _number(value.get("lon"), 6, _l("Give the longitude of the centre (lon) in degrees."))
     km = _number(value.get("km"), 3, _l("Give the radius in kilometres (km)."))
+    maximum = current_settings().max_radius_km
     if not -90 <= lat <= 90:
         raise TargetingError("radius", str(_l("The latitude must lie between -90 and 90.")))
     if not -180 <= lon <= 180:
@@ -226,7 +253,6 @@ def parse_radius(value: Any) -> dict[str, float]:
             "radius",
             str(_l("A radius of more than %(max)d km is larger than the country.", max=COUNTRY_KM)),
         )
-    maximum = current_settings().max_radius_km
     if km > maximum:
         raise TargetingError(
             "radius",
@@ -243,8 +269,28 @@ def parse_radius(value: Any) -> dict[str, float]:
                     "(latitude first, then longitude)."
                 )
             ),
+            unresolvable=True,
         )
     return {"lat": lat, "lon": lon, "km": km}
+
+
+def radius_schema() -> dict[str, Any]:
+    """The circle's JSON Schema (the radius is read to the metre)."""
+    return {
+        "type": "object",
+        "required": list(RADIUS_FIELDS),
+        "additionalProperties": False,
+        "properties": {
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "km": {
+                "type": "number",
+                "minimum": 0.001,
+                "maximum": min(COUNTRY_KM, current_settings().max_radius_km),
+            },
+        },
+        "description": "a circle around a point (WGS84 degrees) that reaches the Netherlands",
+    }
 
 
 def radius_criterion(circle: dict[str, float]) -> ColumnElement[bool]:
@@ -307,6 +353,7 @@ def selectors() -> list[TargetingSelector]:
                 form_template=f"regional/{kind.key}.html",
                 from_form=form_input.code_list_reader(kind.key),
                 describe=kind.describe,
+                schema=kind.schema,
                 options=options,
             )
             for kind, label, options in code_lists
@@ -319,6 +366,7 @@ def selectors() -> list[TargetingSelector]:
             form_template="regional/postcodes.html",
             from_form=form_input.read_postcodes,
             describe=describe_postcodes,
+            schema=postcodes_schema,
         ),
         RegionalSelector(
             key="radius",
@@ -328,6 +376,7 @@ def selectors() -> list[TargetingSelector]:
             form_template="regional/radius.html",
             from_form=form_input.read_radius,
             describe=describe_radius,
+            schema=radius_schema,
             options=current_settings,
         ),
     ]

@@ -10,23 +10,21 @@ from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.authentication import Channel
 from schoolalert.api import document, iso, json_body
 from schoolalert.api.helpers import peek_json_body
+from schoolalert.api.openapi import ID_QUERY
 from schoolalert.extensions import limiter
 from schoolalert.limits import account_key, config_limit
+from schoolalert.validation import RequestModel, secret, text, validate
 from schoolalert.web.errors import ApiError
 from schoolalert.web.input import BadQueryNumber, query_integer
 from schoolalert.web.unit_of_work import keep_refusal
 
 bp = Blueprint("accounts", __name__)
 
-TOKEN_REQUEST = {
-    "type": "object",
-    "required": ["email", "password", "otp"],
-    "properties": {
-        "email": {"type": "string", "format": "email"},
-        "password": {"type": "string"},
-        "otp": {"type": "string", "description": "the current TOTP code (or a recovery code)"},
-    },
-}
+
+class TokenRequest(RequestModel):
+    email: text(320)  # type: ignore[valid-type]
+    password: secret(1024)  # type: ignore[valid-type]
+    otp: text(64, description="the current TOTP code (or a recovery code)")  # type: ignore[valid-type]
 
 
 def _account_key() -> str:
@@ -41,15 +39,14 @@ def _account_key() -> str:
 @document(
     summary="Exchange e-mail, password and one-time code for a 15-minute bearer token",
     tags=["auth"],
-    request_body=TOKEN_REQUEST,
+    request_model=TokenRequest,
     responses={200: "token and expires_at", 401: "wrong credentials or code", 429: "throttled"},
     auth=False,
 )
 def issue_token() -> Response:
-    body = json_body()
-    email, password, otp = (str(body.get(key) or "") for key in ("email", "password", "otp"))
-    user = authentication.check_password(email, password, Channel.API)
-    if user is None or not authentication.check_second_factor(user, otp, Channel.API):
+    body = validate(TokenRequest, json_body())
+    user = authentication.check_password(body.email, body.password, Channel.API)
+    if user is None or not authentication.check_second_factor(user, body.otp, Channel.API):
         keep_refusal()  # the failed attempt's audit entry is kept
         raise ApiError(401, "unauthorized", "wrong e-mail, password or code")
     token, expires_at = tokens.issue_session_token(user)
@@ -57,9 +54,7 @@ def issue_token() -> Response:
 
 
 @bp.get("/tokens")
-@document(
-    summary="Live API tokens (administrators)", tags=["auth"], query={"user": {"type": "integer"}}
-)
+@document(summary="Live API tokens (administrators)", tags=["auth"], query={"user": ID_QUERY})
 def list_tokens() -> Response:
     try:
         user_id = query_integer(request.args.get("user"), "user")

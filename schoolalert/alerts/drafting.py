@@ -9,7 +9,7 @@ from typing import Annotated, Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role, require_role
@@ -19,7 +19,7 @@ from schoolalert.alerts.models import Alert, AlertImage, AlertStatus, ImageKind
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.settings import setting
 from schoolalert.alerts.storage import DELETE_BLOBS_TASK, new_blob_name
-from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids
+from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids, targeting_schema
 from schoolalert.audit import services as audit
 from schoolalert.crypto.aead import associated_data, image_aad
 from schoolalert.database import utcnow
@@ -27,11 +27,39 @@ from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
 from schoolalert.events import AlertSubmitted
 from schoolalert.extensions import db
 from schoolalert.tasks.outbox import enqueue
-from schoolalert.validation import RequestModel, text, validate
+from schoolalert.validation import (
+    RequestModel,
+    integral_number,
+    text,
+    validate,
+    whole_number,
+)
 
-AGE = re.compile(r"^\s*(\d{1,2})\s*(?:[-\u2013]\s*(\d{1,2})\s*)?$")  # hyphen or en dash
+# An age of 0 to 18 or a range of two, with a hyphen or an en dash: "7", "6-8", "8 - 6"
+# (spaces only: the pattern is also the document's, where \s means more than here).
+AGE = re.compile(r"^ *(1[0-8]|0?[0-9]) *(?:[-\u2013] *(1[0-8]|0?[0-9]) *)?$")
 TEXT_LIMITS = {"description": 2000, "justification": 5000, "case_reference": 100}
 MAX_DURATION_DAYS = 366  # the schema's bound; the setting ALERT_MAX_DAYS is checked as well
+
+
+def live_schema(schema: dict[str, Any]) -> None:
+    """Fill in what depends on the enabled plugins and the settings when the document is built:
+    the selectors of ``targeting`` and the longest ``duration_days``."""
+    properties = schema["properties"]
+    if "targeting" in properties:
+        properties["targeting"] = targeting_schema()
+    if "duration_days" in properties:
+        properties["duration_days"] = {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": setting("ALERT_MAX_DAYS")},
+                {"type": "null"},
+            ],
+            "description": "days the alert runs (null or absent: the default duration)",
+        }
+
+
+#: A targeting object in its normal form (its schema comes from :func:`live_schema`).
+Targeting = Annotated[dict[str, Any], AfterValidator(parse_targeting)]
 
 
 class DraftInput(RequestModel):
@@ -41,21 +69,18 @@ class DraftInput(RequestModel):
     OpenAPI document.
     """
 
+    model_config = ConfigDict(json_schema_extra=live_schema)
+
     case_reference: text(TEXT_LIMITS["case_reference"])  # type: ignore[valid-type]
     justification: text(TEXT_LIMITS["justification"])  # type: ignore[valid-type]
     description: text(TEXT_LIMITS["description"])  # type: ignore[valid-type]
     age_estimate: Annotated[
-        str | Annotated[int, Field(ge=0, le=18)],
-        Field(description="an age or a range, such as 7 or 6-8"),
+        Annotated[str, WithJsonSchema({"type": "string", "pattern": AGE.pattern})]
+        | whole_number(minimum=0, maximum=18),
+        Field(description="an age or a range of ages up to 18, such as 7 or 6-8"),
     ]
-    targeting: Annotated[
-        dict[str, Any],
-        Field(
-            description="all (true), schools (codes), exclude (codes), and plugin selectors",
-            min_length=1,
-        ),
-    ]
-    duration_days: Annotated[int, Field(ge=1, le=MAX_DURATION_DAYS)] | None = Field(
+    targeting: Targeting
+    duration_days: whole_number(maximum=MAX_DURATION_DAYS) | None = Field(  # type: ignore[valid-type]
         default=None, validate_default=True
     )
     order_number: text(50, required=False) = ""  # type: ignore[valid-type]
@@ -69,14 +94,10 @@ class DraftInput(RequestModel):
     def _normal_age(cls, value: str | int) -> str:
         return _age(value)
 
-    @field_validator("targeting", mode="after")
-    @classmethod
-    def _normal_targeting(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return parse_targeting(value)
-
     @field_validator("duration_days", mode="before")
     @classmethod
     def _whole_days(cls, value: Any) -> Any:
+        value = integral_number(value)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError(str(_l("The duration must be a whole number of days.")))
         return value
@@ -94,6 +115,14 @@ class DraftInput(RequestModel):
     @classmethod
     def _order_date(cls, value: str | None) -> date | None:
         return _date(value)
+
+
+class TargetingRequest(RequestModel):
+    """``POST /api/v1/targeting/preview``: the schools a targeting reaches now."""
+
+    model_config = ConfigDict(json_schema_extra=live_schema)
+
+    targeting: Targeting
 
 
 def parse_draft(data: Mapping[str, Any]) -> DraftInput:
@@ -210,12 +239,11 @@ def remove_image(actor: User, alert_id: int, image_id: int) -> None:
 def submit(actor: User, alert_id: int) -> Alert:
     """Send the draft to a prosecutor; it becomes read-only for the investigator."""
     alert = own_draft(actor, alert_id)
+    # The draft as stored is not ready: a conflict with its state, not a bad request.
     if not alert.images:
-        raise InvalidInput(str(_l("Add at least one image before submitting.")), field="images")
+        raise Conflict(str(_l("Add at least one image before submitting.")), field="images")
     if not resolve_school_ids(parse_targeting(alert.targeting)):
-        raise InvalidInput(
-            str(_l("No participating school matches the targeting.")), field="targeting"
-        )
+        raise Conflict(str(_l("No participating school matches the targeting.")), field="targeting")
     alert.status = AlertStatus.SUBMITTED
     alert.submitted_at = utcnow()
     alert.rejection_reason = None
@@ -265,9 +293,7 @@ def _age(value: str | int) -> str:
     match = AGE.match(raw)
     if not match:
         raise ValueError(str(_l("Give an age or a range, such as 7 or 6-8.")))
-    low, high = int(match[1]), int(match[2] or match[1])
-    if not 0 <= low <= high <= 18:
-        raise ValueError(str(_l("Give an age or a range, such as 7 or 6-8.")))
+    low, high = sorted((int(match[1]), int(match[2] or match[1])))
     return f"{low}" if low == high else f"{low}-{high}"
 
 

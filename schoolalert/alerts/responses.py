@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -32,8 +32,22 @@ from schoolalert.extensions import db
 from schoolalert.notifications.models import NotificationKind
 from schoolalert.notifications.services import notify
 from schoolalert.schools.models import School
+from schoolalert.validation import RequestModel, text
 
 TIP_FIELDS = {"message": 2000, "child_name": 200, "class_name": 100, "phone": 40}
+
+
+class ResponseInput(RequestModel):
+    """``POST /api/v1/me/alerts/{id}/response``: the answer, and a tip with a recognition."""
+
+    kind: Literal["recognised", "not_recognised"]
+    message: text(TIP_FIELDS["message"], required=False) = ""  # type: ignore[valid-type]
+    child_name: text(TIP_FIELDS["child_name"], required=False) = ""  # type: ignore[valid-type]
+    class_name: text(TIP_FIELDS["class_name"], required=False) = ""  # type: ignore[valid-type]
+    phone: text(TIP_FIELDS["phone"], required=False) = ""  # type: ignore[valid-type]
+
+    def tip(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in TIP_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids
 from schoolalert.audit import services as audit
 from schoolalert.consent.eligibility import eligible_staff_clause
 from schoolalert.database import utcnow
-from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
+from schoolalert.errors import Conflict, InvalidInput, PermissionDenied, Unresolvable
 from schoolalert.events import AlertPublished
 from schoolalert.extensions import db
 from schoolalert.notifications.models import NotificationKind
@@ -34,6 +34,10 @@ def _submitted(actor: User, alert_id: int) -> Alert:
     return alert
 
 
+REASON_LIMIT = 2000
+IMAGES_UNCHECKED = _l("Confirm that you checked every image.")
+
+
 def approve(
     actor: User, alert_id: int, duration_days: int | None = None, *, images_checked: bool = False
 ) -> Alert:
@@ -44,25 +48,21 @@ def approve(
     The statement is recorded in the audit trail with the approval."""
     alert = _submitted(actor, alert_id)
     if images_checked is not True:
-        raise InvalidInput(str(_l("Confirm that you checked every image.")), field="images_checked")
+        raise InvalidInput(str(IMAGES_UNCHECKED), field="images_checked")
     days = alert.proposed_duration_days if duration_days is None else duration_days
-    if (
-        isinstance(days, bool)
-        or not isinstance(days, int)
-        or not 1 <= days <= min(alert.proposed_duration_days, setting("ALERT_MAX_DAYS"))
-    ):
-        raise InvalidInput(
-            str(
-                _l(
-                    "The duration may only be shortened: 1 to %(max)d days.",
-                    max=min(alert.proposed_duration_days, setting("ALERT_MAX_DAYS")),
-                )
-            ),
+    longest = min(alert.proposed_duration_days, setting("ALERT_MAX_DAYS"))
+    whole = isinstance(days, int) and not isinstance(days, bool)
+    if not whole or not 1 <= days <= longest:
+        # Within the bounds of the settings, but longer than this alert proposes: the value has
+        # the documented form and the alert's own data refuses it.
+        allowed = whole and 1 <= days <= setting("ALERT_MAX_DAYS")
+        raise (Unresolvable if allowed else InvalidInput)(
+            str(_l("The duration may only be shortened: 1 to %(max)d days.", max=longest)),
             field="duration_days",
         )
     school_ids = resolve_school_ids(parse_targeting(alert.targeting))
     if not school_ids:
-        raise InvalidInput(
+        raise Conflict(
             str(_l("No participating school matches the targeting any more.")), field="targeting"
         )
     now = utcnow()
@@ -116,7 +116,7 @@ def reject(actor: User, alert_id: int, reason: str) -> Alert:
     """
     alert = _submitted(actor, alert_id)
     reason = (reason or "").strip()
-    if not reason or len(reason) > 2000:
+    if not reason or len(reason) > REASON_LIMIT:
         raise InvalidInput(str(_l("Give a reason (at most 2000 characters).")), field="reason")
     alert.status = AlertStatus.DRAFT
     alert.submitted_at = None

@@ -17,15 +17,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from schoolalert.consent.participation import participating_clause
-from schoolalert.errors import InvalidInput
+from schoolalert.errors import InvalidInput, Unresolvable
 from schoolalert.extensions import db
 from schoolalert.plugin_types import TargetingError, TargetingSelector
 from schoolalert.plugins import hookimpl
-from schoolalert.schools.models import Municipality, School
+from schoolalert.schools.models import SCHOOL_CODE_PATTERN, Municipality, School
 
 EXCLUDE = "exclude"
-SCHOOL_CODE = re.compile(r"^\d{2}[A-Z]{2}\d{2}$")
+SCHOOL_CODE = re.compile(SCHOOL_CODE_PATTERN)
 MAX_CODES = 10_000
+CODES_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string", "pattern": SCHOOL_CODE_PATTERN},
+    "minItems": 1,
+    "maxItems": MAX_CODES,
+    "description": "school location codes (VESTIGINGSCODE), 16AH00",
+}
 
 
 @dataclass(frozen=True)
@@ -77,10 +84,26 @@ def parse_targeting(raw: Any) -> dict[str, Any]:
                 parse_codes(EXCLUDE, value) if key == EXCLUDE else selectors[key].parse(value)
             )
         except TargetingError as error:
-            raise InvalidInput(error.message, field=key) from None
+            refusal = Unresolvable if error.unresolvable else InvalidInput
+            raise refusal(error.message, field=key) from None
     if not any(key != EXCLUDE for key in parsed):
         raise InvalidInput(str(_l("Choose the schools, not only which to exclude.")), field=EXCLUDE)
     return parsed
+
+
+def targeting_schema() -> dict[str, Any]:
+    """The JSON Schema of ``targeting`` with the selectors of the enabled plugins: at least one
+    selector besides ``exclude``, no unknown key."""
+    selectors = available_selectors()
+    properties = {key: selector.schema() for key, selector in sorted(selectors.items())}
+    properties[EXCLUDE] = CODES_SCHEMA
+    return {
+        "type": "object",
+        "description": "selectors (united), then exclude (codes); participating schools only",
+        "properties": properties,
+        "additionalProperties": False,
+        "anyOf": [{"required": [key]} for key in sorted(selectors)],
+    }
 
 
 def targeting_clause(parsed: dict[str, Any]) -> ColumnElement[bool]:
@@ -139,7 +162,9 @@ def parse_codes(key: str, value: Any) -> list[str]:
     missing = [code for code in codes if code not in known]
     if missing:
         raise TargetingError(
-            key, str(_l("Unknown school location: %(codes)s.", codes=", ".join(missing[:5])))
+            key,
+            str(_l("Unknown school location: %(codes)s.", codes=", ".join(missing[:5]))),
+            unresolvable=True,
         )
     return codes
 
@@ -158,11 +183,13 @@ def schoolalert_register_targeting_selectors() -> list[TargetingSelector]:
             label=_l("All participating schools"),
             parse=_parse_all,
             criterion=lambda _value: true(),
+            schema=lambda: {"const": True, "description": "every participating school"},
         ),
         TargetingSelector(
             key="schools",
             label=_l("Chosen school locations"),
             parse=lambda value: parse_codes("schools", value),
             criterion=lambda codes: School.code.in_(codes) if codes else false(),
+            schema=lambda: CODES_SCHEMA,
         ),
     ]

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import Flask
 from pydantic import BaseModel
 
-from schoolalert.web.input import MAX_ID
+from schoolalert.web.input import MAX_ID, MAX_PAGE
 
 API_PREFIX = "/api/v1"
 VIEW = TypeVar("VIEW", bound=Callable[..., Any])
@@ -18,6 +18,9 @@ _CONVERTER_TYPES = {
     "int": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
     None: {"type": "string"},
 }
+#: Query parameters that hold an id or a page number (as ``query_integer`` reads them).
+ID_QUERY = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+PAGE_QUERY = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
 #: What an operation can answer besides what it lists itself.
 _AUTH_ERRORS = {401: "no or an expired token", 403: "the role may not do this"}
 _PATH_ERRORS = {404: "unknown, or not visible to the caller"}
@@ -30,7 +33,8 @@ _JSON_ERRORS = {
     415: "not application/json",
     422: "a field is missing or wrong (named in error.field)",
 }
-_QUERY_ERRORS = {422: "a query parameter is wrong (named in error.field)"}
+# Every operation refuses query parameters it does not list.
+_QUERY_ERRORS = {422: "a query parameter is wrong or unknown (named in error.field)"}
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -126,7 +130,8 @@ def _model_schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, 
     """The model's JSON Schema under components/schemas; a reference to it."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schema.pop("$defs", {}))
-    schemas[model.__name__] = schema
+    if schemas.setdefault(model.__name__, schema) != schema:
+        raise ValueError(f"two request models are named {model.__name__}: rename one")
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
@@ -159,8 +164,7 @@ def _operation(
         extra |= _PLUGIN_ERRORS
     if body is not None and spec["request_content_type"] == "application/json":
         extra |= _JSON_ERRORS
-    if spec["query"]:
-        extra |= _QUERY_ERRORS
+    extra |= _QUERY_ERRORS
     for status, text in extra.items():
         statuses.setdefault(status, text)
     operation: dict[str, Any] = {

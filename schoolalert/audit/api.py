@@ -10,8 +10,10 @@ from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, iso, unprocessable
+from schoolalert.api.openapi import ID_QUERY, PAGE_QUERY
 from schoolalert.audit import services as audit
 from schoolalert.audit.models import AuditEvent
+from schoolalert.validation import TEXT_PATTERN
 from schoolalert.web.errors import ApiError
 from schoolalert.web.input import MAX_ID, MAX_PAGE, BadQueryNumber, query_integer
 
@@ -23,12 +25,12 @@ bp = Blueprint("audit", __name__)
     summary="Audit entries, newest first, 100 per page",
     tags=["audit"],
     query={
-        "alert": {"type": "integer"},
-        "actor": {"type": "integer"},
-        "action": {"type": "string"},
+        "alert": ID_QUERY,
+        "actor": ID_QUERY,
+        "action": {"type": "string", "maxLength": 60, "pattern": TEXT_PATTERN},
         "since": {"type": "string", "format": "date-time"},
         "until": {"type": "string", "format": "date-time"},
-        "page": {"type": "integer", "minimum": 1},
+        "page": PAGE_QUERY,
     },
 )
 def list_audit() -> Response:
@@ -41,14 +43,17 @@ def filters_from(args: dict[str, str]) -> audit.AuditFilter:
     return audit.AuditFilter(
         alert_id=_integer(args, "alert"),
         actor_id=_integer(args, "actor"),
-        action=(args.get("action") or "").strip()[:60] or None,
+        action=_action(args),
         since=_timestamp(args, "since"),
         until=_timestamp(args, "until"),
     )
 
 
 def _page() -> int:
-    return _integer(request.args, "page") or 1
+    page = _integer(request.args, "page")
+    if page == 0:
+        raise ApiError(422, "unprocessable", "pages are numbered from 1", field="page")
+    return page or 1
 
 
 def _integer(args: dict[str, str], name: str) -> int | None:
@@ -56,6 +61,13 @@ def _integer(args: dict[str, str], name: str) -> int | None:
         return query_integer(args.get(name), name, MAX_PAGE if name == "page" else MAX_ID)
     except BadQueryNumber as error:
         raise ApiError(422, "unprocessable", error.message, field=name) from None
+
+
+def _action(args: dict[str, str]) -> str | None:
+    action = args.get("action") or ""
+    if len(action) > 60:
+        raise ApiError(422, "unprocessable", "action is at most 60 characters", field="action")
+    return action.strip() or None
 
 
 def _timestamp(args: dict[str, str], name: str) -> datetime | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, jsonify
+from pydantic import Field
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
@@ -12,41 +13,36 @@ from schoolalert.api import document, iso, json_body
 from schoolalert.consent import agreements, boards, register, staff, terms
 from schoolalert.consent import participation as participation_rules
 from schoolalert.consent.models import ParticipationChange, TermsKind
-from schoolalert.schools.models import Board
+from schoolalert.schools.models import SCHOOL_CODE_PATTERN, Board
+from schoolalert.validation import RequestModel, code, text, validate, whole_number
 
 bp = Blueprint("consent", __name__)
 
-GRANT_REQUEST = {
-    "type": "object",
-    "required": ["schools", "terms_version"],
-    "properties": {
-        "schools": {
-            "oneOf": [
-                {"type": "string", "enum": ["all"]},
-                {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            ],
-            "description": '"all" (the whole board, also future locations) or location codes',
-        },
-        "terms_version": {
-            "type": "integer",
-            "description": "the current participation terms version",
-        },
-    },
-}
-STAFF_REQUEST = {
-    "type": "object",
-    "required": ["email", "name", "school"],
-    "properties": {
-        "email": {"type": "string", "format": "email"},
-        "name": {"type": "string"},
-        "school": {"type": "string", "description": "location code (VESTIGINGSCODE)"},
-    },
-}
-AGREEMENT_REQUEST = {
-    "type": "object",
-    "required": ["terms_version"],
-    "properties": {"terms_version": {"type": "integer"}},
-}
+SCHOOL_CODE = code(SCHOOL_CODE_PATTERN, description="location code (VESTIGINGSCODE), 16AH00")
+TERMS_VERSION = whole_number(description="the current version of the terms")
+
+
+class GrantRequest(RequestModel):
+    schools: (
+        Literal["all"]
+        | Annotated[
+            list[SCHOOL_CODE],  # type: ignore[valid-type]
+            Field(min_length=1, max_length=participation_rules.MAX_SCHOOLS_PER_GRANT),
+        ]
+    ) = Field(description='"all" (the whole board, also future locations) or location codes')
+    terms_version: TERMS_VERSION  # type: ignore[valid-type]
+
+
+class StaffInvitation(RequestModel):
+    email: text(320)  # type: ignore[valid-type]
+    name: text(200)  # type: ignore[valid-type]
+    school: SCHOOL_CODE  # type: ignore[valid-type]
+
+
+class AgreementRequest(RequestModel):
+    terms_version: TERMS_VERSION  # type: ignore[valid-type]
+
+
 STATE = {
     200: "the board's participation: state and history per location",
     404: "no such board (or not yours)",
@@ -83,17 +79,14 @@ def participation(number: str) -> Response:
 @document(
     summary="Grant participation for the whole board or chosen locations",
     tags=["consent"],
-    request_body=GRANT_REQUEST,
+    request_model=GrantRequest,
     responses=CHANGE,
 )
 def grant(number: str) -> Response:
-    body = json_body()
+    body = validate(GrantRequest, json_body())
     board = boards.visible_board(signed_in_user(), number)
     participation_rules.grant(
-        signed_in_user(),
-        board,
-        schools=body.get("schools"),
-        terms_version=body.get("terms_version"),
+        signed_in_user(), board, schools=body.schools, terms_version=body.terms_version
     )
     return jsonify(_state_json(board))
 
@@ -118,7 +111,7 @@ def withdraw_school(number: str, code: str) -> Response:
 @document(
     summary="Invite a staff member to one of the board's locations (e-mail with a link)",
     tags=["consent"],
-    request_body=STAFF_REQUEST,
+    request_model=StaffInvitation,
     responses={
         202: "invited (also when the address has an account: its owner gets a notice)",
         404: "no such board (or not yours)",
@@ -126,19 +119,14 @@ def withdraw_school(number: str, code: str) -> Response:
     },
 )
 def invite_staff(number: str) -> tuple[Response, int]:
-    body = json_body()
+    body = validate(StaffInvitation, json_body())
     board = boards.visible_board(signed_in_user(), number)
-    school = str(body.get("school") or "").strip().upper()
     invitation = staff.invite_staff(
-        signed_in_user(),
-        board,
-        email=str(body.get("email") or ""),
-        name=str(body.get("name") or ""),
-        school_code=school,
+        signed_in_user(), board, email=body.email, name=body.name, school_code=body.school
     )
     # The same answer for a new address and one that has an account (no enumeration).
     return jsonify(
-        {"email": invitation.email, "name": invitation.name, "school": school, "invited": True}
+        {"email": invitation.email, "name": invitation.name, "school": body.school, "invited": True}
     ), 202
 
 
@@ -146,7 +134,7 @@ def invite_staff(number: str) -> tuple[Response, int]:
 @document(
     summary="Accept the current confidentiality statement (after reading the briefing)",
     tags=["consent"],
-    request_body=AGREEMENT_REQUEST,
+    request_model=AgreementRequest,
     responses={
         201: "accepted",
         200: "this version was accepted before",
@@ -155,9 +143,8 @@ def invite_staff(number: str) -> tuple[Response, int]:
     },
 )
 def accept_agreement() -> tuple[Response, int]:
-    agreement, created = agreements.accept_statement(
-        signed_in_user(), json_body().get("terms_version")
-    )
+    body = validate(AgreementRequest, json_body())
+    agreement, created = agreements.accept_statement(signed_in_user(), body.terms_version)
     return jsonify(
         {
             "terms_version": agreement.terms_version.version,

@@ -24,7 +24,7 @@ from schoolalert.consent.models import (
     TermsKind,
 )
 from schoolalert.database import utcnow
-from schoolalert.errors import Conflict, InvalidInput
+from schoolalert.errors import Conflict, InvalidInput, Unresolvable
 from schoolalert.events import ConsentChanged
 from schoolalert.extensions import db
 from schoolalert.schools.models import Board, School
@@ -159,13 +159,13 @@ def _chosen_schools(board: Board, codes: Sequence[str]) -> list[School]:
     }
     unknown = [code for code in wanted if code not in found]
     if unknown:
-        raise InvalidInput(
+        raise Unresolvable(
             f"not a location of this board: {', '.join(unknown[:20])}; nothing was granted",
             field="schools",
         )
     inactive = [code for code in wanted if not found[code].active]
     if inactive:
-        raise InvalidInput(
+        raise Unresolvable(
             f"no longer an active location: {', '.join(inactive[:20])}; nothing was granted",
             field="schools",
         )

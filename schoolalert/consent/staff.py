@@ -15,7 +15,7 @@ from schoolalert.consent import terms
 from schoolalert.consent.boards import require_own_board
 from schoolalert.consent.models import StaffAgreement, TermsKind
 from schoolalert.database import utcnow
-from schoolalert.errors import Conflict, InvalidInput, NotFound
+from schoolalert.errors import Conflict, NotFound, Unresolvable
 from schoolalert.extensions import db
 from schoolalert.schools.models import Board, School
 
@@ -41,7 +41,7 @@ def invite_staff(
         )
     )
     if school is None:
-        raise InvalidInput("choose a location of this board", field="school")
+        raise Unresolvable("choose a location of this board", field="school")
     return accounts.invite(actor, email=email, name=name, role=Role.SCHOOL_STAFF, school=school)
 
 

@@ -10,7 +10,7 @@ from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
 from schoolalert.audit import services as audit
 from schoolalert.consent.models import TermsKind, TermsVersion
-from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
+from schoolalert.errors import Conflict, InvalidInput, PermissionDenied, Unresolvable
 from schoolalert.extensions import db
 
 MAX_TEXT = 50_000
@@ -57,7 +57,7 @@ def require_current(kind: TermsKind, number: object) -> TermsVersion:
             f"{current.version}: read it and accept that one",
             field="terms_version",
         )
-    raise InvalidInput(f"there is no {kind.value} terms version {number}", field="terms_version")
+    raise Unresolvable(f"there is no {kind.value} terms version {number}", field="terms_version")
 
 
 def publish(

@@ -10,17 +10,29 @@ from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import document, unprocessable
+from schoolalert.api.openapi import PAGE_QUERY
 from schoolalert.schools import registry
-from schoolalert.schools.models import Board, School
+from schoolalert.schools.models import (
+    MUNICIPALITY_PATTERN,
+    POLICE_UNIT_PATTERN,
+    PROVINCE_PATTERN,
+    Board,
+    School,
+)
 from schoolalert.web.input import MAX_PAGE
 
 bp = Blueprint("schools", __name__)
 
 FILTERS = {
-    "municipality": re.compile(r"^GM\d{4}$"),
-    "province": re.compile(r"^PV\d{2}$"),
-    "police_unit": re.compile(r"^RE\d{2}$"),
+    "municipality": MUNICIPALITY_PATTERN,
+    "province": PROVINCE_PATTERN,
+    "police_unit": POLICE_UNIT_PATTERN,
 }
+
+
+def _or_empty(pattern: str) -> str:
+    """An anchored pattern that also matches the empty string (a filter left empty)."""
+    return f"^(?:{pattern.removeprefix('^').removesuffix('$')})?$"
 
 
 @bp.get("/schools")
@@ -28,11 +40,23 @@ FILTERS = {
     summary="Active school locations, 100 per page (a board admin sees the board's own)",
     tags=["schools"],
     query={
-        "municipality": {"type": "string", "description": "CBS code, GM0363"},
-        "province": {"type": "string", "description": "PV20 … PV31"},
-        "police_unit": {"type": "string", "description": "RE01 … RE10"},
+        "municipality": {
+            "type": "string",
+            "pattern": _or_empty(MUNICIPALITY_PATTERN),
+            "description": "CBS code, GM0363 (empty: any)",
+        },
+        "province": {
+            "type": "string",
+            "pattern": _or_empty(PROVINCE_PATTERN),
+            "description": "PV20 … PV31 (empty: any)",
+        },
+        "police_unit": {
+            "type": "string",
+            "pattern": _or_empty(POLICE_UNIT_PATTERN),
+            "description": "RE01 … RE10 (empty: any)",
+        },
         "participating": {"type": "boolean"},
-        "page": {"type": "integer", "minimum": 1},
+        "page": PAGE_QUERY,
     },
     responses={200: "schools, total, page", 422: "a malformed filter (named)"},
 )
@@ -57,12 +81,12 @@ def list_schools() -> Response:
 
 
 def _code(name: str) -> str | None:
-    value = (request.args.get(name) or "").strip().upper()
-    if not value:
+    value = request.args.get(name, "")
+    if value == "":
         return None
-    if not FILTERS[name].match(value):
-        unprocessable(f"{name} is not a valid code ({FILTERS[name].pattern.strip('^$')})")
-    return value
+    if not re.fullmatch(FILTERS[name], value):
+        unprocessable(f"{name} is not a valid code ({FILTERS[name]})")
+    return value.upper()
 
 
 def _boolean(name: str) -> bool | None:

@@ -12,6 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from schoolalert.database import str_enum, utcnow
 from schoolalert.extensions import db
 
+#: A DUO location code (VESTIGINGSCODE), such as ``16AH00``; input may use lower case.
+SCHOOL_CODE_PATTERN = r"^[0-9]{2}[A-Za-z]{2}[0-9]{2}$"
+#: The codes of the areas schools lie in (CBS and police), in any letter case.
+POLICE_UNIT_PATTERN = r"^[Rr][Ee](?:0[1-9]|10)$"  # RE01 to RE10
+PROVINCE_PATTERN = r"^[Pp][Vv](?:2[0-9]|3[01])$"  # PV20 to PV31
+MUNICIPALITY_PATTERN = r"^[Gg][Mm][0-9]{4}$"  # GM0363
+
 
 class SchoolKind(StrEnum):
     """The kind of primary education, as DUO names it (``SOORT PRIMAIR ONDERWIJS``)."""

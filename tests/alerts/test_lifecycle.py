@@ -104,7 +104,7 @@ def test_every_transition_is_audited_with_its_actor(world, run_jobs):
 def test_submitting_needs_images_and_schools(world):
     alert_id = world.draft()
     response = world.api("POST", f"/alerts/{alert_id}/submit", world.investigator)
-    assert response.status_code == 422
+    assert response.status_code == 409  # the request is fine; the draft is not ready
     assert "afbeelding" in response.json["error"]["message"]
     assert status(world, alert_id) == "draft"
 
@@ -114,7 +114,7 @@ def test_a_draft_targeting_no_participating_school_cannot_be_submitted(world, ma
     alert_id = world.draft(targeting={"schools": [school.code]})
     world.upload(alert_id)
     response = world.api("POST", f"/alerts/{alert_id}/submit", world.investigator)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json["error"]["message"] == (
         "Geen enkele deelnemende school valt binnen de selectie."
     )
@@ -296,12 +296,12 @@ def test_alert_statuses_move_only_forward(world):
     world.api(
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
     )
-    for path, user in [
-        ("submit", world.investigator),
-        ("approve", world.prosecutor),
-        ("reject", world.prosecutor),
+    for path, user, body in [
+        ("submit", world.investigator, None),
+        ("approve", world.prosecutor, {"images_checked": True}),
+        ("reject", world.prosecutor, {"reason": "x"}),
     ]:
-        response = world.api("POST", f"/alerts/{alert_id}/{path}", user, json={"reason": "x"})
+        response = world.api("POST", f"/alerts/{alert_id}/{path}", user, json=body)
         assert response.status_code == 409, path
     with world.app.app_context():
         assert db.session.get(Alert, alert_id).status == AlertStatus.CLOSED

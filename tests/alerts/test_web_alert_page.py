@@ -151,7 +151,7 @@ def test_removing_an_image_and_submitting(world, web):
     assert response.status_code == 302
     assert state(world.app, other) == (AlertStatus.DRAFT, 0)
     response = web.post(world.investigator, f"/alerts/{other}/submit")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "Voeg minstens één afbeelding toe" in response.text
     assert state(world.app, other) == (AlertStatus.DRAFT, 0)
 

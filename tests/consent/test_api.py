@@ -218,7 +218,17 @@ def test_schools_list(client, setup, make_board_setup, make_user, publish, act, 
     own = client.get("/api/v1/schools", headers=bearer(setup.admin)).json
     assert {s["code"] for s in own["schools"]} == {s.code for s in setup.schools}
     assert other.schools[0].code not in {s["code"] for s in own["schools"]}
-    for bad in ("municipality=Amsterdam", "participating=maybe", "page=0", "police_unit=X"):
+    # The document's patterns: twelve provinces, ten police units; an empty filter is no filter.
+    assert client.get("/api/v1/schools?province=", headers=investigator).json["total"] == 5
+    for bad in (
+        "municipality=Amsterdam",
+        "participating=maybe",
+        "page=0",
+        "police_unit=X",
+        "police_unit=RE11",
+        "province=PV99",
+        "province=anything",
+    ):
         response = client.get(f"/api/v1/schools?{bad}", headers=investigator)
         assert response.status_code == 422, bad
         assert bad.split("=")[0] in response.json["error"]["message"]

@@ -351,3 +351,12 @@ def test_the_openapi_document_lists_the_referral_operations(referral):
     assert "post" in paths["/alerts/{alert_id}/referrals"]
     assert "get" in paths["/referral/referrals"]
     assert "post" in paths["/referral/referrals/{referral_id}/close"]
+
+
+def test_the_queue_refuses_a_state_it_does_not_know(referral):
+    answer = referral.api("GET", "/referral/referrals?state=lost", referral.worker)
+    assert answer.status_code == 422
+    assert answer.json["error"]["field"] == "state"
+    assert (
+        referral.api("GET", "/referral/referrals?state=closed", referral.worker).status_code == 200
+    )

@@ -47,9 +47,9 @@ def test_codes_are_normalised_and_the_normal_form_is_stored(regional):
             "description": "Girl of about seven.",
             "age_estimate": "6-8",
             "targeting": {
-                "municipalities": ["gm0402", "402", 363],
+                "municipalities": ["gm0402", "402", "363"],
                 "police_units": ["re05", "RE05"],
-                "postcodes": ["3500 - 3599", 1011, "1011"],
+                "postcodes": ["3599 - 3500", " 1011", "1011"],
                 "radius": {"lat": 52.0907374, "lon": 5.1214201, "km": 5},
             },
         },

@@ -16,9 +16,9 @@ from schoolalert.alerts.images import ImageRejected
 from schoolalert.alerts.police import police_alert
 from schoolalert.api import document, json_body
 from schoolalert.limits import upload_limit
+from schoolalert.validation import validate
 from schoolalert.web.errors import ApiError
 
-TARGETING_SCHEMA = drafting.DraftInput.model_json_schema()["properties"]["targeting"]
 DRAFT_ERRORS = {403: "not an investigator", 422: "a field is missing or wrong (named in the error)"}
 
 
@@ -89,6 +89,7 @@ def get_alert(alert_id: int) -> HttpResponse:
         413: "too large",
         415: "not a JPEG, PNG or WebP image",
         422: "unreadable, too many pixels, animated",
+        429: "too many uploads in a short time (LIMIT_UPLOAD)",
     },
 )
 def upload_image(alert_id: int) -> tuple[HttpResponse, int]:
@@ -134,15 +135,11 @@ def police_image(alert_id: int, image_id: int) -> HttpResponse:
 @document(
     summary="The schools a targeting reaches now",
     tags=["alerts"],
-    request_body={
-        "type": "object",
-        "required": ["targeting"],
-        "properties": {"targeting": TARGETING_SCHEMA},
-    },
+    request_model=drafting.TargetingRequest,
     responses={200: "{count, schools}", 422: "unknown selector or bad value"},
 )
 def preview_targeting() -> HttpResponse:
-    schools = targeting.preview(targeting.parse_targeting(json_body().get("targeting")))
+    schools = targeting.preview(validate(drafting.TargetingRequest, json_body()).targeting)
     return jsonify(
         {"count": len(schools), "schools": [preview_school_json(school) for school in schools]}
     )

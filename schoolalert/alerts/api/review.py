@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import jsonify, request
+from pydantic import ConfigDict
 from werkzeug.wrappers import Response as HttpResponse
 
 from schoolalert.accounts.auth import signed_in_user
@@ -10,13 +13,33 @@ from schoolalert.alerts import closing, drafting, responses, review
 from schoolalert.alerts.api import bp
 from schoolalert.alerts.api.serialise import alert_json, purge_record_json, response_json
 from schoolalert.api import document, json_body
+from schoolalert.validation import RequestModel, text, validate, whole_number
+
+
+class Approval(RequestModel):
+    """The prosecutor states that every image shows only a face, clothing or an object."""
+
+    model_config = ConfigDict(json_schema_extra=drafting.live_schema)
+    refusals = {"images_checked": review.IMAGES_UNCHECKED}
+
+    images_checked: Literal[True]
+    # checked against the alert and the settings by review.approve
+    duration_days: whole_number(maximum=drafting.MAX_DURATION_DAYS) | None = None  # type: ignore[valid-type]
+
+
+class Rejection(RequestModel):
+    reason: text(review.REASON_LIMIT)  # type: ignore[valid-type]
+
+
+class AlertClosing(RequestModel):
+    reason: Literal["identified", "withdrawn"]
 
 
 @bp.post("/alerts/<int:alert_id>/submit")
 @document(
     summary="Submit a draft for approval (its creator)",
     tags=["alerts"],
-    responses={200: "the alert", 409: "not a draft", 422: "no images or no schools"},
+    responses={200: "the alert", 409: "not a draft, or without images or schools"},
 )
 def submit_alert(alert_id: int) -> HttpResponse:
     user = signed_in_user()
@@ -27,30 +50,18 @@ def submit_alert(alert_id: int) -> HttpResponse:
 @document(
     summary="Approve and publish (a prosecutor who is not the creator); may shorten the duration",
     tags=["alerts"],
-    request_body={
-        "type": "object",
-        "required": ["images_checked"],
-        "properties": {
-            "images_checked": {"type": "boolean", "enum": [True]},
-            "duration_days": {"type": "integer"},
-        },
-    },
+    request_model=Approval,
     responses={
         200: "published",
         403: "own alert or wrong role",
-        409: "not submitted",
+        409: "not submitted, or no participating school left",
         422: "no statement that every image shows only a face, clothing or an object",
     },
 )
 def approve_alert(alert_id: int) -> HttpResponse:
-    body = json_body() if request.content_length else {}
+    body = validate(Approval, json_body() if request.content_length else {})
     user = signed_in_user()
-    alert = review.approve(
-        user,
-        alert_id,
-        body.get("duration_days"),
-        images_checked=body.get("images_checked") is True,
-    )
+    alert = review.approve(user, alert_id, body.duration_days, images_checked=body.images_checked)
     return jsonify(alert_json(alert, user))
 
 
@@ -58,16 +69,12 @@ def approve_alert(alert_id: int) -> HttpResponse:
 @document(
     summary="Reject back to draft with a reason (prosecutor)",
     tags=["alerts"],
-    request_body={
-        "type": "object",
-        "required": ["reason"],
-        "properties": {"reason": {"type": "string"}},
-    },
+    request_model=Rejection,
     responses={200: "back to draft", 409: "not submitted"},
 )
 def reject_alert(alert_id: int) -> HttpResponse:
     user = signed_in_user()
-    alert = review.reject(user, alert_id, str(json_body().get("reason") or ""))
+    alert = review.reject(user, alert_id, validate(Rejection, json_body()).reason)
     return jsonify(alert_json(alert, user))
 
 
@@ -75,15 +82,12 @@ def reject_alert(alert_id: int) -> HttpResponse:
 @document(
     summary="Close as identified or withdrawn; destroys the images at once",
     tags=["alerts"],
-    request_body={
-        "type": "object",
-        "required": ["reason"],
-        "properties": {"reason": {"enum": ["identified", "withdrawn"]}},
-    },
+    request_model=AlertClosing,
     responses={200: "the purge record", 409: "already closed"},
 )
 def close_alert(alert_id: int) -> HttpResponse:
-    record = closing.close(signed_in_user(), alert_id, str(json_body().get("reason") or ""))
+    reason = validate(AlertClosing, json_body()).reason
+    record = closing.close(signed_in_user(), alert_id, reason)
     return jsonify(purge_record_json(record))
 
 

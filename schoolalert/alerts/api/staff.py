@@ -14,6 +14,7 @@ from schoolalert.alerts.http import image_response
 from schoolalert.alerts.models import Alert
 from schoolalert.api import document, iso, json_body
 from schoolalert.consent.eligibility import staff_may_see_alerts
+from schoolalert.validation import validate
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -98,21 +99,10 @@ def staff_image(alert_id: int, image_id: int) -> HttpResponse:
 @document(
     summary="Answer: recognised (with an optional tip) or not_recognised (school staff)",
     tags=["portal"],
-    request_body={
-        "type": "object",
-        "required": ["kind"],
-        "properties": {
-            "kind": {"enum": ["recognised", "not_recognised"]},
-            "message": {"type": "string"},
-            "child_name": {"type": "string"},
-            "class_name": {"type": "string"},
-            "phone": {"type": "string"},
-        },
-    },
+    request_model=responses.ResponseInput,
     responses={201: "recorded", 404: "unknown or not visible", 422: "bad answer"},
 )
 def my_response(alert_id: int) -> tuple[HttpResponse, int]:
-    body = json_body()
-    kind = str(body.pop("kind", ""))
-    response = responses.respond(signed_in_user(), alert_id, kind, body)
+    answer = validate(responses.ResponseInput, json_body())
+    response = responses.respond(signed_in_user(), alert_id, answer.kind, answer.tip())
     return jsonify({"id": response.id, "kind": response.kind.value}), 201
