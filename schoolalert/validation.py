@@ -113,6 +113,12 @@ class RequestModel(BaseModel):
     refusals: ClassVar[Mapping[str, Any]] = {}
 
 
+class ResponseModel(BaseModel):
+    """An API answer: every field named and typed, nothing else (its schema is the document's)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 def validate(model: type[MODEL], data: Mapping[str, Any]) -> MODEL:
     """``model`` from ``data``, or InvalidInput naming the first bad field."""
     try:

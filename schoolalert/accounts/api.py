@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
+from pydantic import Field
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts import authentication, tokens
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.authentication import Channel
-from schoolalert.api import document, iso, json_body
+from schoolalert.api import answer, document, iso, json_body
 from schoolalert.api.helpers import peek_json_body
 from schoolalert.api.openapi import ID_QUERY
 from schoolalert.extensions import limiter
 from schoolalert.limits import account_key, config_limit
-from schoolalert.validation import RequestModel, secret, text, validate
+from schoolalert.validation import RequestModel, ResponseModel, secret, text, validate
 from schoolalert.web.errors import ApiError
 from schoolalert.web.input import BadQueryNumber, query_integer
 from schoolalert.web.unit_of_work import keep_refusal
@@ -25,6 +26,25 @@ class TokenRequest(RequestModel):
     email: text(320)  # type: ignore[valid-type]
     password: secret(1024)  # type: ignore[valid-type]
     otp: text(64, description="the current TOTP code (or a recovery code)")  # type: ignore[valid-type]
+
+
+class IssuedToken(ResponseModel):
+    token: str
+    expires_at: str = Field(description="ISO 8601 UTC")
+
+
+class LiveToken(ResponseModel):
+    id: int
+    user_id: int
+    kind: str
+    label: str
+    created_at: str
+    expires_at: str
+    last_used_at: str | None
+
+
+class LiveTokens(ResponseModel):
+    tokens: list[LiveToken]
 
 
 def _account_key() -> str:
@@ -40,28 +60,35 @@ def _account_key() -> str:
     summary="Exchange e-mail, password and one-time code for a 15-minute bearer token",
     tags=["auth"],
     request_model=TokenRequest,
+    response_model=IssuedToken,
     responses={200: "token and expires_at", 401: "wrong credentials or code", 429: "throttled"},
     auth=False,
 )
-def issue_token() -> Response:
+def issue_token() -> tuple[Response, int]:
     body = validate(TokenRequest, json_body())
     user = authentication.check_password(body.email, body.password, Channel.API)
     if user is None or not authentication.check_second_factor(user, body.otp, Channel.API):
         keep_refusal()  # the failed attempt's audit entry is kept
         raise ApiError(401, "unauthorized", "wrong e-mail, password or code")
     token, expires_at = tokens.issue_session_token(user)
-    return jsonify({"token": token, "expires_at": iso(expires_at)})
+    return answer(IssuedToken, {"token": token, "expires_at": iso(expires_at)})
 
 
 @bp.get("/tokens")
-@document(summary="Live API tokens (administrators)", tags=["auth"], query={"user": ID_QUERY})
-def list_tokens() -> Response:
+@document(
+    summary="Live API tokens (administrators)",
+    tags=["auth"],
+    query={"user": ID_QUERY},
+    response_model=LiveTokens,
+)
+def list_tokens() -> tuple[Response, int]:
     try:
         user_id = query_integer(request.args.get("user"), "user")
     except BadQueryNumber as error:
         raise ApiError(422, "unprocessable", error.message, field="user") from None
     rows = tokens.live_tokens(signed_in_user(), user_id)
-    return jsonify(
+    return answer(
+        LiveTokens,
         {
             "tokens": [
                 {
@@ -75,7 +102,7 @@ def list_tokens() -> Response:
                 }
                 for row in rows
             ]
-        }
+        },
     )
 
 

@@ -4,7 +4,7 @@ Domain packages define their own API blueprints (``<domain>/api.py``) with :func
 on every view; :mod:`schoolalert.api.blueprint` nests them under ``/api/v1``.
 """
 
-from schoolalert.api.helpers import iso, json_body, not_found, unprocessable
+from schoolalert.api.helpers import answer, iso, json_body, not_found, unprocessable
 from schoolalert.api.openapi import document
 
-__all__ = ["document", "iso", "json_body", "not_found", "unprocessable"]
+__all__ = ["answer", "document", "iso", "json_body", "not_found", "unprocessable"]

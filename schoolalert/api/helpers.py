@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any, NoReturn
 
-from flask import current_app, request
+from flask import Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel
 
 from schoolalert.formats import iso
 from schoolalert.web.errors import ApiError
 from schoolalert.web.input import BadText, first_bad_json_value, json_depth_exceeds
 
-__all__ = ["iso", "json_body", "not_found", "unprocessable"]
+__all__ = ["answer", "iso", "json_body", "not_found", "unprocessable"]
+
+
+def answer(model: type[BaseModel], data: Any, status: int = 200) -> tuple[Response, int]:
+    """``data`` as the JSON answer, checked against ``model`` — the schema the OpenAPI document
+    gives for it — so the serialiser and the document cannot drift apart."""
+    return jsonify(model.model_validate(data).model_dump(mode="json")), status
 
 
 def json_body() -> dict[str, Any]:

@@ -60,6 +60,7 @@ def document(
     request_body: dict[str, Any] | None = None,
     request_model: type[BaseModel] | None = None,
     request_content_type: str = "application/json",
+    response_model: type[BaseModel] | None = None,
     responses: dict[int, str] | None = None,
     query: dict[str, dict[str, Any]] | None = None,
     auth: bool = True,
@@ -67,11 +68,13 @@ def document(
     """Describe an API view for the OpenAPI document.
 
     ``request_model`` is the Pydantic model that validates the body (its JSON Schema is
-    embedded, so the description is the validation); ``request_body`` a JSON schema for the
-    bodies that have no model yet. ``responses`` maps status codes to descriptions (the
-    success status first); ``query`` maps query parameter names to schemas. The statuses every
-    operation of its kind can answer (401/403 with a token, 404 with a path id, 400/413/415/422
-    with a JSON body, 422 with a query) are added by the document itself.
+    embedded, so the description is the validation); ``request_body`` a JSON schema for a body
+    that is not JSON (a multipart upload). ``response_model`` is the model the view answers with
+    (:func:`schoolalert.api.helpers.answer`): its schema describes the success response.
+    ``responses`` maps status codes to descriptions (the success status first); ``query`` maps
+    query parameter names to schemas. The statuses every operation of its kind can answer
+    (401/403 with a token, 404 with a path id, 400/413/415/422 with a JSON body, 422 for the
+    query) are added by the document itself.
     """
 
     def decorate(view: VIEW) -> VIEW:
@@ -81,6 +84,7 @@ def document(
             "request_body": request_body,
             "request_model": request_model,
             "request_content_type": request_content_type,
+            "response_model": response_model,
             "responses": responses or {200: "OK"},
             "query": query or {},
             "auth": auth,
@@ -131,7 +135,7 @@ def _model_schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, 
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schema.pop("$defs", {}))
     if schemas.setdefault(model.__name__, schema) != schema:
-        raise ValueError(f"two request models are named {model.__name__}: rename one")
+        raise ValueError(f"two models are named {model.__name__}: rename one")
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
@@ -167,11 +171,13 @@ def _operation(
     extra |= _QUERY_ERRORS
     for status, text in extra.items():
         statuses.setdefault(status, text)
+    answered = spec["response_model"] and _model_schema(spec["response_model"], schemas)
     operation: dict[str, Any] = {
         "summary": spec["summary"],
         "tags": spec["tags"],
         "responses": {
-            str(status): _response(status, text) for status, text in sorted(statuses.items())
+            str(status): _response(status, text, answered if 200 <= status < 300 else None)
+            for status, text in sorted(statuses.items())
         },
     }
     if parameters:
@@ -185,10 +191,11 @@ def _operation(
     return operation
 
 
-def _response(status: int, description: str) -> dict[str, Any]:
+def _response(
+    status: int, description: str, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
     if status >= 400:
-        return {
-            "description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-    return {"description": description}
+        schema = {"$ref": "#/components/schemas/Error"}
+    if schema is None:
+        return {"description": description}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}

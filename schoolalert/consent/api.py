@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 from pydantic import Field
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
-from schoolalert.api import document, iso, json_body
+from schoolalert.api import answer, document, iso, json_body
 from schoolalert.consent import agreements, boards, register, staff, terms
 from schoolalert.consent import participation as participation_rules
 from schoolalert.consent.models import ParticipationChange, TermsKind
 from schoolalert.schools.models import SCHOOL_CODE_PATTERN, Board
-from schoolalert.validation import RequestModel, code, text, validate, whole_number
+from schoolalert.validation import (
+    RequestModel,
+    ResponseModel,
+    code,
+    text,
+    validate,
+    whole_number,
+)
 
 bp = Blueprint("consent", __name__)
 
@@ -43,6 +50,69 @@ class AgreementRequest(RequestModel):
     terms_version: TERMS_VERSION  # type: ignore[valid-type]
 
 
+class TermsText(ResponseModel):
+    version: int
+    text: str
+    requires_reacceptance: bool
+    published_at: str
+
+
+class CurrentTerms(ResponseModel):
+    participation: TermsText | None
+    confidentiality: TermsText | None
+
+
+class ConsentChange(ResponseModel):
+    action: str
+    scope: Literal["location", "board"]
+    school: str | None
+    terms_version: int | None
+    occurred_at: str
+    actor_id: int | None
+
+
+class BoardName(ResponseModel):
+    number: str
+    name: str
+
+
+class BoardWide(ResponseModel):
+    granted: bool
+    terms_version: int | None
+    outdated: bool
+    history: list[ConsentChange]
+
+
+class LocationParticipation(ResponseModel):
+    code: str
+    name: str
+    active: bool
+    participating: bool
+    status: str
+    scope: str | None
+    terms_version: int | None
+    history: list[ConsentChange]
+
+
+class BoardParticipationState(ResponseModel):
+    board: BoardName
+    terms_version: int | None
+    board_wide: BoardWide
+    schools: list[LocationParticipation]
+
+
+class Invited(ResponseModel):
+    email: str
+    name: str
+    school: str
+    invited: bool
+
+
+class Agreement(ResponseModel):
+    terms_version: int
+    accepted_at: str
+
+
 STATE = {
     200: "the board's participation: state and history per location",
     404: "no such board (or not yours)",
@@ -60,9 +130,11 @@ CHANGE = {
     summary="The current terms per kind (null before the first version)",
     tags=["consent"],
     auth=False,
+    response_model=CurrentTerms,
 )
-def current_terms() -> Response:
-    return jsonify({kind.value: _terms_json(terms.current_version(kind)) for kind in TermsKind})
+def current_terms() -> tuple[Response, int]:
+    current = {kind.value: _terms_json(terms.current_version(kind)) for kind in TermsKind}
+    return answer(CurrentTerms, current)
 
 
 @bp.get("/boards/<number>/participation")
@@ -70,9 +142,12 @@ def current_terms() -> Response:
     summary="A board's participation: state and history per location",
     tags=["consent"],
     responses=STATE,
+    response_model=BoardParticipationState,
 )
-def participation(number: str) -> Response:
-    return jsonify(_state_json(boards.visible_board(signed_in_user(), number)))
+def participation(number: str) -> tuple[Response, int]:
+    return answer(
+        BoardParticipationState, _state_json(boards.visible_board(signed_in_user(), number))
+    )
 
 
 @bp.post("/boards/<number>/participation")
@@ -81,30 +156,41 @@ def participation(number: str) -> Response:
     tags=["consent"],
     request_model=GrantRequest,
     responses=CHANGE,
+    response_model=BoardParticipationState,
 )
-def grant(number: str) -> Response:
+def grant(number: str) -> tuple[Response, int]:
     body = validate(GrantRequest, json_body())
     board = boards.visible_board(signed_in_user(), number)
     participation_rules.grant(
         signed_in_user(), board, schools=body.schools, terms_version=body.terms_version
     )
-    return jsonify(_state_json(board))
+    return answer(BoardParticipationState, _state_json(board))
 
 
 @bp.delete("/boards/<number>/participation")
-@document(summary="Withdraw the whole board, effective at once", tags=["consent"], responses=CHANGE)
-def withdraw_board(number: str) -> Response:
+@document(
+    summary="Withdraw the whole board, effective at once",
+    tags=["consent"],
+    responses=CHANGE,
+    response_model=BoardParticipationState,
+)
+def withdraw_board(number: str) -> tuple[Response, int]:
     board = boards.visible_board(signed_in_user(), number)
     participation_rules.withdraw_board(signed_in_user(), board)
-    return jsonify(_state_json(board))
+    return answer(BoardParticipationState, _state_json(board))
 
 
 @bp.delete("/boards/<number>/participation/<code>")
-@document(summary="Withdraw one location, effective at once", tags=["consent"], responses=CHANGE)
-def withdraw_school(number: str, code: str) -> Response:
+@document(
+    summary="Withdraw one location, effective at once",
+    tags=["consent"],
+    responses=CHANGE,
+    response_model=BoardParticipationState,
+)
+def withdraw_school(number: str, code: str) -> tuple[Response, int]:
     board = boards.visible_board(signed_in_user(), number)
     participation_rules.withdraw_school(signed_in_user(), board, code)
-    return jsonify(_state_json(board))
+    return answer(BoardParticipationState, _state_json(board))
 
 
 @bp.post("/boards/<number>/staff")
@@ -112,6 +198,7 @@ def withdraw_school(number: str, code: str) -> Response:
     summary="Invite a staff member to one of the board's locations (e-mail with a link)",
     tags=["consent"],
     request_model=StaffInvitation,
+    response_model=Invited,
     responses={
         202: "invited (also when the address has an account: its owner gets a notice)",
         404: "no such board (or not yours)",
@@ -125,9 +212,16 @@ def invite_staff(number: str) -> tuple[Response, int]:
         signed_in_user(), board, email=body.email, name=body.name, school_code=body.school
     )
     # The same answer for a new address and one that has an account (no enumeration).
-    return jsonify(
-        {"email": invitation.email, "name": invitation.name, "school": body.school, "invited": True}
-    ), 202
+    return answer(
+        Invited,
+        {
+            "email": invitation.email,
+            "name": invitation.name,
+            "school": body.school,
+            "invited": True,
+        },
+        202,
+    )
 
 
 @bp.post("/me/agreement")
@@ -135,6 +229,7 @@ def invite_staff(number: str) -> tuple[Response, int]:
     summary="Accept the current confidentiality statement (after reading the briefing)",
     tags=["consent"],
     request_model=AgreementRequest,
+    response_model=Agreement,
     responses={
         201: "accepted",
         200: "this version was accepted before",
@@ -145,12 +240,11 @@ def invite_staff(number: str) -> tuple[Response, int]:
 def accept_agreement() -> tuple[Response, int]:
     body = validate(AgreementRequest, json_body())
     agreement, created = agreements.accept_statement(signed_in_user(), body.terms_version)
-    return jsonify(
-        {
-            "terms_version": agreement.terms_version.version,
-            "accepted_at": iso(agreement.accepted_at),
-        }
-    ), 201 if created else 200
+    accepted = {
+        "terms_version": agreement.terms_version.version,
+        "accepted_at": iso(agreement.accepted_at),
+    }
+    return answer(Agreement, accepted, 201 if created else 200)
 
 
 def _terms_json(version: Any) -> dict[str, Any] | None:

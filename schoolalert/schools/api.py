@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
-from schoolalert.api import document, unprocessable
+from schoolalert.api import answer, document, unprocessable
 from schoolalert.api.openapi import PAGE_QUERY
 from schoolalert.schools import registry
 from schoolalert.schools.models import (
@@ -19,6 +19,7 @@ from schoolalert.schools.models import (
     Board,
     School,
 )
+from schoolalert.validation import ResponseModel
 from schoolalert.web.input import MAX_PAGE
 
 bp = Blueprint("schools", __name__)
@@ -28,6 +29,29 @@ FILTERS = {
     "province": PROVINCE_PATTERN,
     "police_unit": POLICE_UNIT_PATTERN,
 }
+
+
+class SchoolLocation(ResponseModel):
+    code: str
+    name: str
+    board: str
+    street: str
+    house_number: int | None
+    postcode: str
+    city: str
+    municipality: str
+    province: str
+    police_unit: str
+    kind: str
+    active: bool
+    participating: bool
+
+
+class SchoolPage(ResponseModel):
+    schools: list[SchoolLocation]
+    total: int
+    page: int
+    page_size: int
 
 
 def _or_empty(pattern: str) -> str:
@@ -59,8 +83,9 @@ def _or_empty(pattern: str) -> str:
         "page": PAGE_QUERY,
     },
     responses={200: "schools, total, page", 422: "a malformed filter (named)"},
+    response_model=SchoolPage,
 )
-def list_schools() -> Response:
+def list_schools() -> tuple[Response, int]:
     search = registry.Search(
         municipality=_code("municipality"),
         province=_code("province"),
@@ -70,13 +95,14 @@ def list_schools() -> Response:
     )
     page = _page()
     rows, total = registry.search(signed_in_user(), search, page)
-    return jsonify(
+    return answer(
+        SchoolPage,
         {
             "schools": [school_json(school, participating) for school, participating in rows],
             "total": total,
             "page": page,
             "page_size": registry.PAGE_SIZE,
-        }
+        },
     )
 
 

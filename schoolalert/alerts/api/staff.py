@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, url_for
+from pydantic import Field
 from werkzeug.wrappers import Response as HttpResponse
 
 from schoolalert.accounts.auth import signed_in_user
@@ -12,9 +13,9 @@ from schoolalert.accounts.models import User
 from schoolalert.alerts import access, responses
 from schoolalert.alerts.http import image_response
 from schoolalert.alerts.models import Alert
-from schoolalert.api import document, iso, json_body
+from schoolalert.api import answer, document, iso, json_body
 from schoolalert.consent.eligibility import staff_may_see_alerts
-from schoolalert.validation import validate
+from schoolalert.validation import ResponseModel, validate
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -40,11 +41,25 @@ def staff_alert_json(alert: Alert, user: User) -> dict[str, Any]:
     }
 
 
+class LiveAlert(ResponseModel):
+    id: int
+    published_at: str
+    expires_at: str
+
+
+class MyAlerts(ResponseModel):
+    alerts: list[LiveAlert]
+    agreement_required: bool = Field(description="accept the confidentiality statement first")
+
+
 @bp.get("/alerts")
-@document(summary="Live alerts for my school (school staff)", tags=["portal"])
-def my_alerts() -> HttpResponse:
+@document(
+    summary="Live alerts for my school (school staff)", tags=["portal"], response_model=MyAlerts
+)
+def my_alerts() -> tuple[HttpResponse, int]:
     user = signed_in_user()
-    return jsonify(
+    return answer(
+        MyAlerts,
         {
             "alerts": [
                 {
@@ -55,7 +70,7 @@ def my_alerts() -> HttpResponse:
                 for alert in access.staff_alerts(user)
             ],
             "agreement_required": not staff_may_see_alerts(user),
-        }
+        },
     )
 
 
