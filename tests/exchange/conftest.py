@@ -93,7 +93,7 @@ class Instance:
         assert response.status_code == 201, response.json
         return response.json["id"]
 
-    def published(self, **overrides: Any) -> int:
+    def submitted(self, **overrides: Any) -> int:
         alert_id = self.draft(**overrides)
         for data, kind in ((face(seed=alert_id), "face"), (clothing(seed=alert_id), "clothing")):
             response = self.api(
@@ -105,6 +105,10 @@ class Instance:
             )
             assert response.status_code == 201, response.json
         assert self.api("POST", f"/alerts/{alert_id}/submit", self.investigator).status_code == 200
+        return alert_id
+
+    def published(self, **overrides: Any) -> int:
+        alert_id = self.submitted(**overrides)
         response = self.api(
             "POST", f"/alerts/{alert_id}/approve", self.prosecutor, json={"images_checked": True}
         )
@@ -222,3 +226,8 @@ def pair(app: Flask, partner_app: Flask, tmp_path: Path) -> Iterator[Pair]:
     yield Pair(ours, partner)
     ours.server.stop()
     partner.server.stop()
+
+
+@pytest.fixture
+def web_client(signed_in):
+    return signed_in
