@@ -134,7 +134,9 @@ class DraftPart:
     the draft in the plugin's own table (``value`` is None when the draft does not use the part);
     ``load(alert_id)`` returns it again (None when unused), and ``describe(value)`` is the text
     the investigator and the prosecutor see on the alert page. While the plugin is disabled the
-    key is an unknown field of the draft.
+    key is an unknown field of the draft. ``form_template`` (optional) renders the part in the
+    draft form (context: ``part``, ``value``); ``from_form`` reads it back from the submitted
+    form data (``None`` when left empty).
     """
 
     key: str
@@ -143,3 +145,5 @@ class DraftPart:
     save: Callable[[int, Any], None]
     load: Callable[[int], Any]
     describe: Callable[[Any], str] = field(default=lambda value: str(value))
+    form_template: str | None = None
+    from_form: Callable[[Mapping[str, Any]], Any] | None = None

@@ -72,6 +72,8 @@ def schoolalert_register_draft_parts() -> list[DraftPart]:
             save=partners.save_share_with,
             load=partners.load_share_with,
             describe=lambda names: ", ".join(names),
+            form_template="exchange/_share_with.html",
+            from_form=partners.share_with_from_form,
         )
     ]
 

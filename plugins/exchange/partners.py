@@ -133,6 +133,12 @@ def parse_share_with(raw: Any) -> list[str] | None:
     return names or None
 
 
+def share_with_from_form(form: Any) -> list[str] | None:
+    """The names typed in the draft form (commas, spaces or lines), or None."""
+    names = [name for name in re.split(r"[\s,;]+", form.get("exchange_share_with") or "") if name]
+    return names or None
+
+
 def save_share_with(alert_id: int, names: list[str] | None) -> None:
     db.session.execute(delete(Share).where(Share.alert_id == alert_id))
     if names:

@@ -51,11 +51,29 @@ def without_parts(data: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key not in parts}
 
 
-def parse_parts(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Each enabled part's parsed value (None when the draft leaves it out); 422 names a bad
-    one."""
+def form_parts() -> list[DraftPart]:
+    """Enabled parts that bring their own piece of the draft form."""
+    return [part for part in available_parts().values() if part.form_template and part.from_form]
+
+
+def parts_from_form(formdata: Mapping[str, Any]) -> dict[str, Any]:
+    """The raw value of each form part as the API would send it; parts left empty are
+    omitted."""
     values: dict[str, Any] = {}
-    for key, part in available_parts().items():
+    for part in form_parts():
+        assert part.from_form is not None
+        value = part.from_form(formdata)
+        if value is not None:
+            values[part.key] = value
+    return values
+
+
+def parse_parts(data: Mapping[str, Any], *, form: bool = False) -> dict[str, Any]:
+    """Each enabled part's parsed value (None when the draft leaves it out); 422 names a bad
+    one. With ``form`` only the parts the draft form shows (the others keep their value)."""
+    values: dict[str, Any] = {}
+    parts = {part.key: part for part in form_parts()} if form else available_parts()
+    for key, part in parts.items():
         raw = data.get(key)
         try:
             values[key] = None if raw is None else part.parse(raw)
@@ -65,8 +83,10 @@ def parse_parts(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def save_parts(alert_id: int, values: Mapping[str, Any]) -> None:
-    for key, part in available_parts().items():
-        part.save(alert_id, values.get(key))
+    """Store the parsed value of each part in ``values`` (None clears it)."""
+    parts = available_parts()
+    for key, value in values.items():
+        parts[key].save(alert_id, value)
 
 
 def part_values(alert_id: int) -> dict[str, Any]:

@@ -406,3 +406,34 @@ def test_the_shipped_schema_is_the_unmodified_oasis_file():
     data = cap.SCHEMA_PATH.read_bytes()
     assert hashlib.sha256(data).hexdigest() == cap.SCHEMA_SHA256
     assert (cap.SCHEMA_PATH.parent / "NOTICE.md").read_text().count("Copyright OASIS Open") == 1
+
+
+def test_the_draft_form_offers_share_with_and_refuses_an_unknown_partner(pair, signed_in):
+    from tests.alerts.conftest import Web
+
+    ours = pair.ours
+    web = Web(signed_in)
+    page = web.get(ours.investigator, "/alerts/new").text
+    assert 'name="exchange_share_with"' in page
+    form = {
+        "description": "Striped shirt.",
+        "age_estimate": "7",
+        "case_reference": "ZAAK-9",
+        "justification": "Because.",
+        "schools": ours.schools[0].code,
+        "duration_days": "7",
+        "action": "save",
+    }
+    refused = web.post(ours.investigator, "/alerts/new", form | {"exchange_share_with": "bka"})
+    assert refused.status_code == 422
+    assert "bka" in refused.text
+    with ours.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Alert)) == 0
+    saved = web.post(ours.investigator, "/alerts/new", form | {"exchange_share_with": "nrw"})
+    assert saved.status_code == 302
+    alert_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    assert ours.api("GET", f"/alerts/{alert_id}", ours.investigator).json["share_with"] == ["nrw"]
+    edit = web.get(ours.investigator, f"/alerts/{alert_id}/edit").text
+    assert 'value="nrw"' in edit
+    web.post(ours.investigator, f"/alerts/{alert_id}/edit", form | {"exchange_share_with": ""})
+    assert "share_with" not in ours.api("GET", f"/alerts/{alert_id}", ours.investigator).json
