@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 UPDATED_MAIL = "exchange.updated"
 RECEIVED, ADOPTED, CANCELLED = "received", "adopted", "cancelled"
 KINDS = {"face", "clothing", "object"}
+MAX_IDENTIFIER, MAX_SENT = 200, 25  # the columns that keep them
 
 
 class Refused(Exception):
@@ -78,6 +79,8 @@ def receive(data: bytes) -> Receipt:
         raise Refused(400, "not_cap", str(error)) from None
     if document.sender != partner.sender:
         raise Refused(403, "unknown_sender", "the signed sender is not the partner's")
+    if len(document.identifier) > MAX_IDENTIFIER or len(document.sent) > MAX_SENT:
+        raise Refused(400, "not_cap", "the identifier or the sent time is too long")
     earlier = db.session.scalar(
         select(Message).where(
             Message.sender == document.sender,

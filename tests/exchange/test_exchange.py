@@ -437,3 +437,26 @@ def test_the_draft_form_offers_share_with_and_refuses_an_unknown_partner(pair, s
     assert 'value="nrw"' in edit
     web.post(ours.investigator, f"/alerts/{alert_id}/edit", form | {"exchange_share_with": ""})
     assert "share_with" not in ours.api("GET", f"/alerts/{alert_id}", ours.investigator).json
+
+
+def test_expiry_sends_the_cancel_too(pair, run_jobs):
+    from datetime import timedelta
+
+    from schoolalert.alerts.closing import expire_due_alerts
+    from schoolalert.database import utcnow
+
+    ours, partner = pair.ours, pair.partner
+    alert_id = ours.published(share_with=["nrw"])
+    run_jobs()
+    with ours.app.app_context():
+        db.session.get(Alert, alert_id).expires_at = utcnow() - timedelta(seconds=1)
+        assert expire_due_alerts() == 1
+        commit()
+    run_jobs()
+    alert_message, cancel = ours.messages()
+    assert (cancel.msg_type, cancel.state, cancel.references) == (
+        "Cancel",
+        "delivered",
+        alert_message.triple,
+    )
+    assert partner.received()[0].state == "cancelled"
