@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from plugins.exchange import receiving
@@ -28,12 +28,19 @@ PERMISSIONS = {
     "inbox": {"public"},
     "list_received": {Role.INVESTIGATOR.value, Role.PROSECUTOR.value},
     "get_received": {Role.INVESTIGATOR.value, Role.PROSECUTOR.value},
+    "received_image": {Role.INVESTIGATOR.value, Role.PROSECUTOR.value},
     "adopt": {Role.INVESTIGATOR.value},
     "list_messages": {Role.ADMIN.value},
 }
 TAGS = ["exchange"]
 CAP_TYPES = {"application/cap+xml", "application/xml", "text/xml"}
 DEFAULT_INBOX_MAX_BYTES = 16 * 1024 * 1024
+IMAGE_HEADERS = {
+    "Cache-Control": "no-store, max-age=0",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 
 def _refusal(status: int, code: str, message: str) -> tuple[Response, int]:
@@ -104,7 +111,29 @@ def list_received() -> Response:
 def get_received(received_id: int) -> Response:
     user = signed_in_user()
     item = receiving.received_alert(user, received_id)
-    return jsonify(received_json(item) | {"description": receiving.read_description(user, item)})
+    images = [
+        {
+            "id": image.id,
+            "kind": image.kind,
+            "url": url_for(".received_image", received_id=item.id, image_id=image.id),
+        }
+        for image in item.images
+    ]
+    return jsonify(
+        received_json(item)
+        | {"description": receiving.read_description(user, item), "image_list": images}
+    )
+
+
+@api.get("/received/<int:received_id>/images/<int:image_id>")
+@document(
+    summary="One image of a received alert, re-encoded (PNG; the view is audited)",
+    tags=TAGS,
+    responses={200: "the image", 404: "unknown"},
+)
+def received_image(received_id: int, image_id: int) -> Response:
+    data = receiving.read_image(signed_in_user(), received_id, image_id)
+    return Response(data, mimetype="image/png", headers=IMAGE_HEADERS)
 
 
 @api.post("/received/<int:received_id>/adopt")

@@ -319,6 +319,25 @@ def read_description(actor: User, received: ReceivedAlert) -> str | None:
     return text
 
 
+def read_image(actor: User, received_id: int, image_id: int) -> bytes:
+    """One re-encoded image of a received alert (PNG); the view is audited."""
+    received = received_alert(actor, received_id)
+    image = next((item for item in received.images if item.id == image_id), None)
+    if image is None or received.key_id is None:
+        raise NotFound("no such image")
+    data = decrypt_content(
+        received.key_id, image.data_sealed, f"exchange:received-image:{image.id}"
+    )
+    record_audit(
+        "exchange.received_image_viewed",
+        actor=actor,
+        object_type="exchange_received",
+        object_id=received.id,
+        details={"image": image.id},
+    )
+    return data
+
+
 def adopt(actor: User, received_id: int, body: dict[str, Any]) -> int:
     """A Dutch draft from the received alert: its description and images, the Dutch case
     data; it goes out only after submission and a Dutch prosecutor's approval."""

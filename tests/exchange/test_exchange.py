@@ -171,6 +171,15 @@ def test_a_partner_alert_is_taken_once_adopted_approved_here_and_its_cancel_clos
 
     detail = ours.api("GET", f"/exchange/received/{received.id}", ours.investigator).json
     assert detail["description"].startswith("Girl of about seven")
+    image_path = detail["image_list"][0]["url"].removeprefix("/api/v1")
+    image = ours.api("GET", image_path, ours.prosecutor)
+    assert image.status_code == 200
+    assert image.data.startswith(b"\x89PNG")
+    assert image.headers["Cache-Control"].startswith("no-store")
+    staff_image = ours.api(
+        "GET", detail["image_list"][0]["url"].removeprefix("/api/v1"), ours.staff[0]
+    )
+    assert staff_image.status_code == 403
     adopted = ours.api(
         "POST",
         f"/exchange/received/{received.id}/adopt",
