@@ -44,7 +44,8 @@ IMAGE_HEADERS = {
 
 
 def _refusal(status: int, code: str, message: str) -> tuple[Response, int]:
-    logger.warning("exchange inbox refused a document (%s): %s", status, message)
+    # The code only: a parser's or the schema's message may quote the document.
+    logger.warning("exchange inbox refused a document: %s %s", status, code)
     return jsonify({"error": {"code": code, "message": message}}), status
 
 

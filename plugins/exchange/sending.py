@@ -11,6 +11,8 @@ import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -80,7 +82,7 @@ def _store(
     *,
     alert_id: int,
     msg_type: str,
-    root_builder: Callable[[str, str, object], object],
+    root_builder: Callable[[str, str, datetime], Any],
     sealed: bool,
     references: list[str] | None = None,
 ) -> Message:
@@ -88,7 +90,7 @@ def _store(
     now = utcnow().replace(microsecond=0)
     identifier = _identifier(sender, alert_id)
     root = root_builder(sender, identifier, now)
-    signed = cap.sign(root, key_pem=key_pem, certificate_pem=certificate)  # type: ignore[arg-type]
+    signed = cap.sign(root, key_pem=key_pem, certificate_pem=certificate)
     message = Message(
         direction=OUT,
         partner_id=partner.id,
@@ -263,19 +265,19 @@ def purge_sent(alert_id: int) -> tuple[int, bool, list[tuple[str, bool]]] | None
     )
     if not messages:
         return None
-    destroyed = 0
     for message in messages:
         if message.msg_type in CHAIN_TYPES and message.state in PENDING:
             message.state = "superseded"
         if message.key_id is not None:
             destroy_content_key(message.key_id)
-            if message.document is not None:
-                destroyed += 1
             message.document = None
+    destroyed = sum(1 for message in messages if message.key_id)
     db.session.flush()
-    verified = not any(
-        message.key_id and content_key_exists(message.key_id) for message in messages
-    ) and all(message.document is None for message in messages if message.key_id)
+    verified = all(
+        message.document is None and not content_key_exists(message.key_id)
+        for message in messages
+        if message.key_id
+    )
     confirmations: dict[str, bool] = {}
     for message in messages:
         name = message.partner.name
