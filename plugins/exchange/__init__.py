@@ -171,12 +171,15 @@ def schoolalert_retention(now: datetime) -> int:
 @hookimpl
 def schoolalert_template_slot(slot: str, context: Mapping[str, Any]) -> Markup | str | None:
     user = context.get("user")
-    if (
-        slot == "navigation"
-        and getattr(user, "is_authenticated", False)
-        and user.role == Role.ADMIN  # type: ignore[union-attr]
-    ):
+    if slot != "navigation" or not getattr(user, "is_authenticated", False):
+        return None
+    role = user.role  # type: ignore[union-attr]
+    if role == Role.ADMIN:
         return Markup('<a href="{}">{}</a>').format(
             url_for("plugin_exchange.overview"), _("Exchange")
+        )
+    if role in (Role.INVESTIGATOR, Role.PROSECUTOR):
+        return Markup('<a href="{}">{}</a>').format(
+            url_for("plugin_exchange.received"), _("From partners")
         )
     return None

@@ -469,3 +469,49 @@ def test_expiry_sends_the_cancel_too(pair, run_jobs):
         alert_message.triple,
     )
     assert partner.received()[0].state == "cancelled"
+
+
+def test_the_police_see_received_alerts_on_a_page_and_an_investigator_adopts_one_there(
+    pair, signed_in
+):
+    from tests.alerts.conftest import Web
+    from tests.factories import csrf_from
+
+    ours, partner = pair.ours, pair.partner
+    data, _ = signed_by(partner, info=info("Junge mit roter Jacke."))
+    assert post(ours, data).status_code == 202
+    (received,) = ours.received()
+    web = Web(signed_in)
+    page = web.get(ours.prosecutor, "/plugins/exchange/received")
+    assert page.status_code == 200
+    assert "Junge mit roter Jacke." in page.text
+    assert "/adopt" not in page.text  # only investigators adopt
+    assert web.get(ours.staff[0], "/plugins/exchange/received").status_code == 403
+    (source,) = re.findall(
+        rf'src="(/plugins/exchange/received/{received.id}/images/\d+)"', page.text
+    )
+    image = web.get(ours.prosecutor, source)
+    assert image.status_code == 200
+    assert image.data.startswith(b"\x89PNG")
+    assert web.get(ours.staff[0], source).status_code == 403
+
+    page = web.get(ours.investigator, "/plugins/exchange/received").text
+    prefix = f"adopt{received.id}-"
+    form = {
+        "csrf_token": csrf_from(page),
+        f"{prefix}case_reference": "ZAAK-NL-WEB",
+        f"{prefix}justification": "Border region.",
+        f"{prefix}schools": "",
+    }
+    client = web.client(ours.investigator)
+    path = f"/plugins/exchange/received/{received.id}/adopt"
+    refused = client.post(path, data=form)
+    assert refused.status_code == 422
+    assert ours.received()[0].state == "received"
+    form[f"{prefix}schools"] = ours.schools[0].code
+    made = client.post(path, data=form)
+    assert made.status_code == 302
+    assert made.headers["Location"].endswith("/edit")
+    assert ours.received()[0].state == "adopted"
+    without_token = client.post(path, data={k: v for k, v in form.items() if k != "csrf_token"})
+    assert without_token.status_code == 400
