@@ -81,10 +81,12 @@ def schoolalert_register_api_blueprints(app: Flask) -> list[PluginApiBlueprint]:
 
     :param app: the application being built (read its config; do not change it).
     :return: a list of :class:`~schoolalert.plugin_types.PluginApiBlueprint`; mounted under
-        ``/api/v1/<name>`` (or their ``url_prefix``), authenticated by the core's bearer tokens,
-        404 while the plugin is disabled, listed in the OpenAPI document.
+        ``/api/v1/<name>`` (or their ``url_prefix``), authenticated by the core's bearer tokens
+        — or, with the permission ``{"public"}``, by the plugin itself (a partner's signature)
+        —, 404 while the plugin is disabled, listed in the OpenAPI document.
 
-    Consumers: support referral (the referral queue, asking for support on an alert).
+    Consumers: support referral (the referral queue, asking for support on an alert),
+    cross-border exchange (the partners' inbox, received alerts, the message log).
     """
 
 
