@@ -20,6 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from schoolalert import permissions
 from schoolalert.accounts import auth as accounts_auth
+from schoolalert.alerts.draft_parts import register_parts
 from schoolalert.alerts.storage import blob_store_from_config
 from schoolalert.alerts.targeting import register_selectors
 from schoolalert.api.openapi import PLUGIN_API_ENDPOINT_PREFIX
@@ -86,6 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     TaskSystem(app)
     register_selectors(app)
+    register_parts(app)
     app.extensions["schoolalert.blobs"] = blob_store_from_config(app.config)
     app.extensions["schoolalert.keys"] = key_store_from_config(app.config)
 

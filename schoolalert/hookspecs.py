@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from schoolalert.accounts.models import User
     from schoolalert.events import Event
     from schoolalert.plugin_types import (
+        DraftPart,
         NotificationType,
         PluginApiBlueprint,
         PluginBlueprint,
@@ -80,10 +81,12 @@ def schoolalert_register_api_blueprints(app: Flask) -> list[PluginApiBlueprint]:
 
     :param app: the application being built (read its config; do not change it).
     :return: a list of :class:`~schoolalert.plugin_types.PluginApiBlueprint`; mounted under
-        ``/api/v1/<name>`` (or their ``url_prefix``), authenticated by the core's bearer tokens,
-        404 while the plugin is disabled, listed in the OpenAPI document.
+        ``/api/v1/<name>`` (or their ``url_prefix``), authenticated by the core's bearer tokens
+        — or, with the permission ``{"public"}``, by the plugin itself (a partner's signature)
+        —, 404 while the plugin is disabled, listed in the OpenAPI document.
 
-    Consumers: support referral (the referral queue, asking for support on an alert).
+    Consumers: support referral (the referral queue, asking for support on an alert),
+    cross-border exchange (the partners' inbox, received alerts, the message log).
     """
 
 
@@ -128,6 +131,19 @@ def schoolalert_register_targeting_selectors() -> list[TargetingSelector]:
         plugin is unknown (the API answers 422 naming it).
 
     Consumer: regional targeting (police units, provinces, municipalities, postcodes, radius).
+    """
+
+
+@hookspec
+def schoolalert_register_draft_parts() -> list[DraftPart]:
+    """Fields a plugin adds to an alert's draft; the prosecutor approves them with the rest.
+
+    :return: a list of :class:`~schoolalert.plugin_types.DraftPart`. The key is accepted by
+        ``POST``/``PUT /api/v1/alerts`` only while the plugin is enabled (422 otherwise), its
+        value is shown on the alert page the prosecutor approves from and is read-only once the
+        draft is submitted, like the rest of the draft.
+
+    Consumer: cross-border exchange (``share_with``: the partners an alert is shared with).
     """
 
 

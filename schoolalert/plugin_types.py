@@ -132,3 +132,28 @@ class PurgeReport:
     component: str
     description: str
     verified: bool
+
+
+@dataclass(frozen=True)
+class DraftPart:
+    """A part of an alert's draft that a plugin adds, approved by the prosecutor with the rest.
+
+    ``key`` is the draft's JSON field (``"share_with"``); ``parse`` validates the raw JSON value
+    and returns its normal form (raise :class:`ValueError` with a message for the investigator:
+    the API answers 422 naming ``key``). ``save(alert_id, value)`` stores the parsed value with
+    the draft in the plugin's own table (``value`` is None when the draft does not use the part);
+    ``load(alert_id)`` returns it again (None when unused), and ``describe(value)`` is the text
+    the investigator and the prosecutor see on the alert page. While the plugin is disabled the
+    key is an unknown field of the draft. ``form_template`` (optional) renders the part in the
+    draft form (context: ``part``, ``value``); ``from_form`` reads it back from the submitted
+    form data (``None`` when left empty).
+    """
+
+    key: str
+    label: str
+    parse: Callable[[Any], Any]
+    save: Callable[[int, Any], None]
+    load: Callable[[int], Any]
+    describe: Callable[[Any], str] = field(default=lambda value: str(value))
+    form_template: str | None = None
+    from_form: Callable[[Mapping[str, Any]], Any] | None = None

@@ -299,3 +299,21 @@ def _plugin_reports(alert_id: int) -> list[PurgeReport]:
             logger.exception("plugin %s failed to purge alert %s", plugin, alert_id)
             reports.append(PurgeReport(plugin, f"purge failed: {type(error).__name__}", False))
     return reports
+
+
+def close_for_partner(alert_id: int, *, origin: str, reason: str) -> PurgeRecord | None:
+    """A partner abroad ended the alert this one was adopted from: close it as withdrawn by
+    the system (no user), recording ``origin`` (``"exchange:<sender>"``) and ``reason``; the
+    purge and the "ended" notice to staff follow as for any closing. None when it was closed
+    already."""
+    alert = db.session.get(Alert, alert_id, with_for_update=True, populate_existing=True)
+    if alert is None or alert.status == AlertStatus.CLOSED:
+        return None
+    audit.record(
+        "alert.closed_by_partner",
+        object_type="alert",
+        object_id=alert.id,
+        alert_id=alert.id,
+        details={"origin": origin, "reason": reason},
+    )
+    return close_and_purge(alert, CloseReason.WITHDRAWN, None)

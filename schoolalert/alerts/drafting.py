@@ -13,7 +13,7 @@ from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, field_va
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role, require_role
-from schoolalert.alerts import keys
+from schoolalert.alerts import draft_parts, keys
 from schoolalert.alerts.images import sanitize_image
 from schoolalert.alerts.models import Alert, AlertImage, AlertStatus, ImageKind
 from schoolalert.alerts.police import police_alert
@@ -126,11 +126,13 @@ class TargetingRequest(RequestModel):
 
 
 def parse_draft(data: Mapping[str, Any]) -> DraftInput:
-    """Validate what an investigator wrote; InvalidInput names the first bad field."""
-    return validate(DraftInput, data)
+    """Validate what an investigator wrote; InvalidInput names the first bad field.
+
+    The fields of plugins' draft parts are left to :func:`draft_parts.parse_parts`."""
+    return validate(DraftInput, draft_parts.without_parts(data))
 
 
-def create_draft(actor: User, draft: DraftInput) -> Alert:
+def create_draft(actor: User, draft: DraftInput, parts: Mapping[str, Any] | None = None) -> Alert:
     require_role(actor, Role.INVESTIGATOR)
     alert = Alert(
         status=AlertStatus.DRAFT,
@@ -145,15 +147,46 @@ def create_draft(actor: User, draft: DraftInput) -> Alert:
     db.session.flush()
     keys.create_keys(alert.id)
     _apply(alert, draft)
+    if parts is not None:
+        draft_parts.save_parts(alert.id, parts)
     audit.record(
         "alert.created", actor=actor, object_type="alert", object_id=alert.id, alert_id=alert.id
     )
     return alert
 
 
-def update_draft(actor: User, alert_id: int, draft: DraftInput) -> Alert:
+def create_external_draft(
+    actor: User,
+    draft: DraftInput,
+    images: list[tuple[bytes, str]],
+    *,
+    origin: str,
+) -> Alert:
+    """A draft whose description and images come from outside (a partner abroad): the
+    investigator adds the Dutch case data, and it goes out only after submission and approval
+    like any draft. Every image is sanitised and stored as an upload would be; the investigator
+    who takes it over attests them. ``origin`` (``"exchange:<sender>"``) is recorded."""
+    alert = create_draft(actor, draft)
+    for data, kind in images:
+        add_image(actor, alert.id, data, kind=kind, attested=True)
+    audit.record(
+        "alert.created_from_external",
+        actor=actor,
+        object_type="alert",
+        object_id=alert.id,
+        alert_id=alert.id,
+        details={"origin": origin, "images": len(images)},
+    )
+    return alert
+
+
+def update_draft(
+    actor: User, alert_id: int, draft: DraftInput, parts: Mapping[str, Any] | None = None
+) -> Alert:
     alert = own_draft(actor, alert_id)
     _apply(alert, draft)
+    if parts is not None:
+        draft_parts.save_parts(alert.id, parts)
     audit.record(
         "alert.updated", actor=actor, object_type="alert", object_id=alert.id, alert_id=alert.id
     )

@@ -7,7 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as HttpResponse
 
 from schoolalert.accounts.auth import signed_in_user
-from schoolalert.alerts import access, drafting, targeting
+from schoolalert.alerts import access, draft_parts, drafting, targeting
 from schoolalert.alerts.api import bp
 from schoolalert.alerts.api.serialise import alert_json, preview_school_json
 from schoolalert.alerts.dashboard import police_alerts
@@ -40,7 +40,9 @@ def list_alerts() -> HttpResponse:
 )
 def create_alert() -> tuple[HttpResponse, int]:
     user = signed_in_user()
-    alert = drafting.create_draft(user, drafting.parse_draft(json_body()))
+    body = json_body()
+    draft = drafting.parse_draft(body)
+    alert = drafting.create_draft(user, draft, draft_parts.parse_parts(body))
     return jsonify(alert_json(alert, user)), 201
 
 
@@ -53,7 +55,9 @@ def create_alert() -> tuple[HttpResponse, int]:
 )
 def update_alert(alert_id: int) -> HttpResponse:
     user = signed_in_user()
-    alert = drafting.update_draft(user, alert_id, drafting.parse_draft(json_body()))
+    body = json_body()
+    draft = drafting.parse_draft(body)
+    alert = drafting.update_draft(user, alert_id, draft, draft_parts.parse_parts(body))
     return jsonify(alert_json(alert, user))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 
 from schoolalert.accounts.models import User
-from schoolalert.alerts import access
+from schoolalert.alerts import access, draft_parts
 from schoolalert.alerts.closing import PurgeRecord
 from schoolalert.alerts.models import Alert
 from schoolalert.alerts.responses import ResponseView
@@ -58,6 +58,7 @@ def alert_json(alert: Alert, reader: User, *, detail: bool = True) -> dict[str, 
             ],
             "stats": access.statistics(alert.id),
         }
+        data |= draft_parts.part_values(alert.id)
     return data
 
 

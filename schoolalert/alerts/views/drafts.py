@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
-from schoolalert.alerts import access, drafting
+from schoolalert.alerts import access, draft_parts, drafting
 from schoolalert.alerts.forms import (
     DraftForm,
     draft_form_data,
@@ -42,7 +42,7 @@ def edit_draft(alert_id: int) -> Response | Page:
     if request.method == "POST":
         return _save_draft(DraftForm(), alert)
     form = DraftForm(data=draft_form_data(alert, access.read_description(user, alert)))
-    return _draft_page(form, alert, alert.targeting)
+    return _draft_page(form, alert, alert.targeting, parts=draft_parts.part_values(alert.id))
 
 
 @bp.post("/preview")
@@ -56,18 +56,21 @@ def preview() -> Page:
 
 def _save_draft(form: DraftForm, alert: Alert | None) -> Response | Page:
     payload = draft_payload(form, request.form)
+    raw_parts = draft_parts.parts_from_form(request.form)
     if request.form.get("action") == "preview":
-        return _draft_page(form, alert, payload["targeting"])
+        return _draft_page(form, alert, payload["targeting"], parts=raw_parts)
     user = signed_in_user()
     try:
         draft = drafting.parse_draft(payload)
+        parts = draft_parts.parse_parts(raw_parts, form=True)
         if alert is None:
-            alert = drafting.create_draft(user, draft)
+            alert = drafting.create_draft(user, draft, parts)
         else:
-            drafting.update_draft(user, alert.id, draft)
+            drafting.update_draft(user, alert.id, draft, parts)
     except InvalidInput as error:
         rollback()
-        return _draft_page(form, alert, payload["targeting"], place_error(form, error), 422)
+        errors = place_error(form, error)
+        return _draft_page(form, alert, payload["targeting"], errors, 422, parts=raw_parts)
     flash(_("The draft is saved."), "success")
     return redirect(url_for(".alert", alert_id=alert.id))
 
@@ -78,6 +81,8 @@ def _draft_page(
     targeting: dict[str, Any],
     errors: dict[str, str] | None = None,
     status: int = 200,
+    *,
+    parts: dict[str, Any] | None = None,
 ) -> Page:
     shown, preview_error = _preview(targeting)
     page = render_template(
@@ -86,6 +91,8 @@ def _draft_page(
         alert=alert,
         selectors=form_selectors(),
         values=selector_values(targeting),
+        parts=draft_parts.form_parts(),
+        part_values=parts or {},
         errors=errors or {},
         preview=shown,
         preview_error=preview_error,

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
-from schoolalert.alerts import access
+from schoolalert.alerts import access, draft_parts
 from schoolalert.alerts.forms import (
     IMAGE_KIND_LABELS,
     ApproveForm,
@@ -64,6 +64,7 @@ def alert_page(alert_id: int, status: int = 200, *, error: str | None = None, **
         preview=shown,
         preview_error=preview_error,
         may=_abilities(user, alert),
+        draft_parts=draft_parts.described_parts(alert.id),
         error=error,
         image_form=forms.get("image_form") or ImageForm(),
         approve_form=forms.get("approve_form") or ApproveForm(),
