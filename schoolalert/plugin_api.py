@@ -49,7 +49,7 @@ them. ``tests/core/test_boundaries.py`` fails when a bundled plugin imports anyt
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from flask import current_app
@@ -119,9 +119,22 @@ def create_external_draft(
 ) -> Alert:
     """A Dutch draft from outside: ``fields`` as for ``POST /api/v1/alerts`` (validated the
     same way, 422 naming a bad one), ``images`` as ``(data, kind)`` pairs, sanitised and stored
-    like uploads, attested by ``actor``; ``origin`` is recorded in the audit trail."""
+    like uploads, attested by ``actor``; ``origin`` is recorded in the audit trail. A plugin's
+    API documents such a body with :func:`draft_schema`."""
     draft = _drafting.parse_draft(fields)
     return _drafting.create_external_draft(actor, draft, images, origin=origin)
+
+
+def draft_schema(fields: Collection[str], required: Collection[str]) -> dict[str, Any]:
+    """The JSON Schema of a body that holds some of a draft's fields (as ``fields`` of
+    :func:`create_external_draft` takes them), for ``document(request_body=lambda: …)``."""
+    schema = _drafting.DraftInput.model_json_schema()
+    return {
+        "type": "object",
+        "properties": {name: schema["properties"][name] for name in fields},
+        "required": sorted(required),
+        "additionalProperties": False,
+    }
 
 
 def commit_item() -> None:
@@ -198,6 +211,7 @@ __all__ = [
     "decrypt_content",
     "destroy_content_key",
     "document",
+    "draft_schema",
     "encrypt_content",
     "enqueue",
     "export_alert",

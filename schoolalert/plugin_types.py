@@ -146,7 +146,9 @@ class DraftPart:
     the investigator and the prosecutor see on the alert page. While the plugin is disabled the
     key is an unknown field of the draft. ``form_template`` (optional) renders the part in the
     draft form (context: ``part``, ``value``); ``from_form`` reads it back from the submitted
-    form data (``None`` when left empty).
+    form data (``None`` when left empty). ``schema`` returns the JSON Schema of the value for the
+    OpenAPI document, called while the document is built (``null`` is always allowed too: it
+    leaves the part out).
     """
 
     key: str
@@ -157,3 +159,4 @@ class DraftPart:
     describe: Callable[[Any], str] = field(default=lambda value: str(value))
     form_template: str | None = None
     from_form: Callable[[Mapping[str, Any]], Any] | None = None
+    schema: Callable[[], dict[str, Any]] = field(default=lambda: {})

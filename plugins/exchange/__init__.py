@@ -74,6 +74,7 @@ def schoolalert_register_draft_parts() -> list[DraftPart]:
             describe=lambda names: ", ".join(names),
             form_template="exchange/_share_with.html",
             from_form=partners.share_with_from_form,
+            schema=partners.share_with_schema,
         )
     ]
 

@@ -16,6 +16,7 @@ from plugins.exchange.models import Message, ReceivedAlert
 from schoolalert.plugin_api import (
     Role,
     document,
+    draft_schema,
     iso,
     json_body,
     signed_in_user,
@@ -141,17 +142,9 @@ def received_image(received_id: int, image_id: int) -> Response:
 @document(
     summary="Adopt a received alert as a Dutch draft (investigator)",
     tags=TAGS,
-    request_body={
-        "type": "object",
-        "required": ["case_reference", "justification", "targeting"],
-        "properties": {
-            "case_reference": {"type": "string"},
-            "justification": {"type": "string"},
-            "targeting": {"type": "object"},
-            "duration_days": {"type": "integer"},
-            "age_estimate": {"type": "string"},
-        },
-    },
+    request_body=lambda: draft_schema(
+        receiving.ADOPTION_FIELDS, required=["case_reference", "justification", "targeting"]
+    ),
     responses={
         201: "the Dutch draft: alert_id",
         404: "unknown",

@@ -133,6 +133,14 @@ def parse_share_with(raw: Any) -> list[str] | None:
     return names or None
 
 
+def share_with_schema() -> dict[str, Any]:
+    """Names of registered partners (none registered: only the empty list)."""
+    names = sorted(db.session.scalars(select(Partner.name)))
+    if not names:
+        return {"type": "array", "maxItems": 0}
+    return {"type": "array", "items": {"enum": names}}
+
+
 def share_with_from_form(form: Any) -> list[str] | None:
     """The names typed in the draft form (commas, spaces or lines), or None."""
     names = [name for name in re.split(r"[\s,;]+", form.get("exchange_share_with") or "") if name]

@@ -60,6 +60,10 @@ class Receipt:
     message: Message
 
 
+# The Dutch case data an investigator adds; description and images come from the partner.
+ADOPTION_FIELDS = ("case_reference", "justification", "targeting", "duration_days", "age_estimate")
+
+
 def receive(data: bytes) -> Receipt:
     """Check and act on one document; Refused changes nothing."""
     try:
@@ -347,8 +351,7 @@ def adopt(actor: User, received_id: int, body: dict[str, Any]) -> int:
         raise NotFound("no such received alert")
     if received.state != RECEIVED or received.key_id is None:
         raise Conflict(str(_l("This received alert was adopted or cancelled already.")))
-    allowed = {"case_reference", "justification", "targeting", "duration_days", "age_estimate"}
-    unknown = sorted(set(body) - allowed)
+    unknown = sorted(set(body) - set(ADOPTION_FIELDS))
     if unknown:
         raise InvalidInput(str(_l("Unknown field: %(name)s.", name=unknown[0])), field=unknown[0])
     fields = {key: value for key, value in body.items() if key != "age_estimate"}

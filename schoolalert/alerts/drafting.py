@@ -44,8 +44,11 @@ MAX_DURATION_DAYS = 366  # the schema's bound; the setting ALERT_MAX_DAYS is che
 
 def live_schema(schema: dict[str, Any]) -> None:
     """Fill in what depends on the enabled plugins and the settings when the document is built:
-    the selectors of ``targeting`` and the longest ``duration_days``."""
+    the plugins' draft parts, the selectors of ``targeting`` and the longest ``duration_days``."""
     properties = schema["properties"]
+    if "case_reference" in properties:  # the draft itself: plugins' parts are fields of it
+        for key, part in draft_parts.available_parts().items():
+            properties[key] = {"anyOf": [part.schema(), {"type": "null"}]}
     if "targeting" in properties:
         properties["targeting"] = targeting_schema()
     if "duration_days" in properties:

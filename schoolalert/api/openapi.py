@@ -57,7 +57,7 @@ def document(
     *,
     summary: str,
     tags: list[str],
-    request_body: dict[str, Any] | None = None,
+    request_body: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
     request_model: type[BaseModel] | None = None,
     request_content_type: str = "application/json",
     response_model: type[BaseModel] | None = None,
@@ -69,7 +69,8 @@ def document(
 
     ``request_model`` is the Pydantic model that validates the body (its JSON Schema is
     embedded, so the description is the validation); ``request_body`` a JSON schema for a body
-    that is not JSON (a multipart upload). ``response_model`` is the model the view answers with
+    that is not JSON (a multipart upload), or a function returning one when the document is
+    built. ``response_model`` is the model the view answers with
     (:func:`schoolalert.api.helpers.answer`): its schema describes the success response.
     ``responses`` maps status codes to descriptions (the success status first); ``query`` maps
     query parameter names to schemas. The statuses every operation of its kind can answer
@@ -156,6 +157,8 @@ def _operation(
         for name, schema in spec["query"].items()
     ]
     body = spec["request_body"]
+    if callable(body):
+        body = body()
     if spec["request_model"] is not None:
         body = _model_schema(spec["request_model"], schemas)
     statuses = dict(spec["responses"])
