@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from plugins.exchange import cap
 from plugins.exchange.models import IN, Message, ReceivedAlert, ReceivedImage, Tombstone
@@ -64,6 +65,16 @@ class Receipt:
 ADOPTION_FIELDS = ("case_reference", "justification", "targeting", "duration_days", "age_estimate")
 
 
+def _earlier(document: Any) -> Message | None:
+    return db.session.scalar(
+        select(Message).where(
+            Message.sender == document.sender,
+            Message.identifier == document.identifier,
+            Message.sent == document.sent,
+        )
+    )
+
+
 def receive(data: bytes) -> Receipt:
     """Check and act on one document; Refused changes nothing."""
     try:
@@ -85,13 +96,7 @@ def receive(data: bytes) -> Receipt:
         raise Refused(403, "unknown_sender", "the signed sender is not the partner's")
     if len(document.identifier) > MAX_IDENTIFIER or len(document.sent) > MAX_SENT:
         raise Refused(400, "not_cap", "the identifier or the sent time is too long")
-    earlier = db.session.scalar(
-        select(Message).where(
-            Message.sender == document.sender,
-            Message.identifier == document.identifier,
-            Message.sent == document.sent,
-        )
-    )
+    earlier = _earlier(document)
     if earlier is not None:
         return Receipt(200, earlier)
     message = Message(
@@ -107,8 +112,13 @@ def receive(data: bytes) -> Receipt:
         attempts=1,
         delivered_at=utcnow(),
     )
-    db.session.add(message)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # the same document, received a moment earlier by another request
+        earlier = _earlier(document)
+        assert earlier is not None
+        return Receipt(200, earlier)
     if document.status != "Actual":
         message.state = "not_actual"  # exercises, tests and drafts: recorded, never distributed
     elif document.msg_type == "Alert":
