@@ -30,8 +30,9 @@ them. ``tests/core/test_boundaries.py`` fails when a bundled plugin imports anyt
 - **the JSON API**: :class:`PluginApiBlueprint`, :func:`document` (describe a view for the
   OpenAPI document), :func:`json_body`, :func:`iso`; request bodies as a :class:`RequestModel`
   (fields typed with :func:`text`, :func:`whole_number` and Pydantic) checked by
-  :func:`validate` — the model is also the body's schema in the document; the domain errors
-  :class:`NotFound`, :class:`Conflict`, :class:`InvalidInput`, :class:`Unresolvable`
+  :func:`validate` — the model is also the body's schema in the document; answers as a
+  :class:`ResponseModel` sent with :func:`answer` (``document(response_model=…)``); the domain
+  errors :class:`NotFound`, :class:`Conflict`, :class:`InvalidInput`, :class:`Unresolvable`
   (well-formed, but naming nothing known), :class:`PermissionDenied` that the web pages and the
   API answer with their status;
 - **secrets at rest**: :func:`seal_secret` and :func:`unseal_secret` (AES-256-GCM under a key
@@ -67,7 +68,7 @@ from schoolalert.alerts.images import ImageRejected
 from schoolalert.alerts.images import sanitize_image as _sanitize_image
 from schoolalert.alerts.models import Alert, AlertStatus
 from schoolalert.alerts.police import police_alert
-from schoolalert.api import document, iso, json_body
+from schoolalert.api import answer, document, iso, json_body
 from schoolalert.audit.services import record as record_audit
 from schoolalert.consent.eligibility import staff_may_see_alerts
 from schoolalert.consent.participation import participating_clause
@@ -94,7 +95,7 @@ from schoolalert.schools.models import Municipality, School
 from schoolalert.tasks import enqueue
 from schoolalert.transaction import commit as _commit
 from schoolalert.transaction import rollback
-from schoolalert.validation import RequestModel, text, validate, whole_number
+from schoolalert.validation import RequestModel, ResponseModel, text, validate, whole_number
 from schoolalert.web.unit_of_work import keep_refusal
 
 
@@ -196,6 +197,7 @@ __all__ = [
     "PluginBlueprint",
     "PurgeReport",
     "RequestModel",
+    "ResponseModel",
     "Role",
     "School",
     "TargetingError",
@@ -203,6 +205,7 @@ __all__ = [
     "Task",
     "Unresolvable",
     "User",
+    "answer",
     "close_for_partner",
     "commit_item",
     "content_key_exists",

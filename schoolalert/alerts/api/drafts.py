@@ -9,12 +9,18 @@ from werkzeug.wrappers import Response as HttpResponse
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.alerts import access, draft_parts, drafting, targeting
 from schoolalert.alerts.api import bp
-from schoolalert.alerts.api.serialise import alert_json, preview_school_json
+from schoolalert.alerts.api.serialise import (
+    AlertDetail,
+    AlertList,
+    Preview,
+    alert_json,
+    preview_school_json,
+)
 from schoolalert.alerts.dashboard import police_alerts
 from schoolalert.alerts.http import image_response
 from schoolalert.alerts.images import ImageRejected
 from schoolalert.alerts.police import police_alert
-from schoolalert.api import document, json_body
+from schoolalert.api import answer, document, json_body
 from schoolalert.limits import upload_limit
 from schoolalert.validation import validate
 from schoolalert.web.errors import ApiError
@@ -23,12 +29,15 @@ DRAFT_ERRORS = {403: "not an investigator", 422: "a field is missing or wrong (n
 
 
 @bp.get("/alerts")
-@document(summary="Alerts visible to the caller (investigator, prosecutor)", tags=["alerts"])
-def list_alerts() -> HttpResponse:
+@document(
+    summary="Alerts visible to the caller (investigator, prosecutor)",
+    tags=["alerts"],
+    response_model=AlertList,
+)
+def list_alerts() -> tuple[HttpResponse, int]:
     user = signed_in_user()
-    return jsonify(
-        {"alerts": [alert_json(alert, user, detail=False) for alert in police_alerts(user)]}
-    )
+    alerts = [alert_json(alert, user, detail=False) for alert in police_alerts(user)]
+    return answer(AlertList, {"alerts": alerts})
 
 
 @bp.post("/alerts")
@@ -36,6 +45,7 @@ def list_alerts() -> HttpResponse:
     summary="Create a draft alert",
     tags=["alerts"],
     request_model=drafting.DraftInput,
+    response_model=AlertDetail,
     responses={201: "the draft", **DRAFT_ERRORS},
 )
 def create_alert() -> tuple[HttpResponse, int]:
@@ -43,7 +53,7 @@ def create_alert() -> tuple[HttpResponse, int]:
     body = json_body()
     draft = drafting.parse_draft(body)
     alert = drafting.create_draft(user, draft, draft_parts.parse_parts(body))
-    return jsonify(alert_json(alert, user)), 201
+    return answer(AlertDetail, alert_json(alert, user), 201)
 
 
 @bp.put("/alerts/<int:alert_id>")
@@ -51,14 +61,15 @@ def create_alert() -> tuple[HttpResponse, int]:
     summary="Replace the texts and targeting of a draft (its creator)",
     tags=["alerts"],
     request_model=drafting.DraftInput,
+    response_model=AlertDetail,
     responses={200: "the draft", 409: "not a draft", **DRAFT_ERRORS},
 )
-def update_alert(alert_id: int) -> HttpResponse:
+def update_alert(alert_id: int) -> tuple[HttpResponse, int]:
     user = signed_in_user()
     body = json_body()
     draft = drafting.parse_draft(body)
     alert = drafting.update_draft(user, alert_id, draft, draft_parts.parse_parts(body))
-    return jsonify(alert_json(alert, user))
+    return answer(AlertDetail, alert_json(alert, user))
 
 
 @bp.get("/alerts/<int:alert_id>")
@@ -66,10 +77,11 @@ def update_alert(alert_id: int) -> HttpResponse:
     summary="An alert with status, expires_at and stats",
     tags=["alerts"],
     responses={200: "the alert", 404: "unknown or not visible"},
+    response_model=AlertDetail,
 )
-def get_alert(alert_id: int) -> HttpResponse:
+def get_alert(alert_id: int) -> tuple[HttpResponse, int]:
     user = signed_in_user()
-    return jsonify(alert_json(police_alert(user, alert_id), user))
+    return answer(AlertDetail, alert_json(police_alert(user, alert_id), user))
 
 
 @bp.post("/alerts/<int:alert_id>/images")
@@ -140,10 +152,12 @@ def police_image(alert_id: int, image_id: int) -> HttpResponse:
     summary="The schools a targeting reaches now",
     tags=["alerts"],
     request_model=drafting.TargetingRequest,
+    response_model=Preview,
     responses={200: "{count, schools}", 422: "unknown selector or bad value"},
 )
-def preview_targeting() -> HttpResponse:
+def preview_targeting() -> tuple[HttpResponse, int]:
     schools = targeting.preview(validate(drafting.TargetingRequest, json_body()).targeting)
-    return jsonify(
-        {"count": len(schools), "schools": [preview_school_json(school) for school in schools]}
+    return answer(
+        Preview,
+        {"count": len(schools), "schools": [preview_school_json(school) for school in schools]},
     )

@@ -11,8 +11,14 @@ from werkzeug.wrappers import Response as HttpResponse
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.alerts import closing, drafting, responses, review
 from schoolalert.alerts.api import bp
-from schoolalert.alerts.api.serialise import alert_json, purge_record_json, response_json
-from schoolalert.api import document, json_body
+from schoolalert.alerts.api.serialise import (
+    AlertDetail,
+    PurgeRecordAnswer,
+    alert_json,
+    purge_record_json,
+    response_json,
+)
+from schoolalert.api import answer, document, json_body
 from schoolalert.validation import RequestModel, text, validate, whole_number
 
 
@@ -40,10 +46,11 @@ class AlertClosing(RequestModel):
     summary="Submit a draft for approval (its creator)",
     tags=["alerts"],
     responses={200: "the alert", 409: "not a draft, or without images or schools"},
+    response_model=AlertDetail,
 )
-def submit_alert(alert_id: int) -> HttpResponse:
+def submit_alert(alert_id: int) -> tuple[HttpResponse, int]:
     user = signed_in_user()
-    return jsonify(alert_json(drafting.submit(user, alert_id), user))
+    return answer(AlertDetail, alert_json(drafting.submit(user, alert_id), user))
 
 
 @bp.post("/alerts/<int:alert_id>/approve")
@@ -51,6 +58,7 @@ def submit_alert(alert_id: int) -> HttpResponse:
     summary="Approve and publish (a prosecutor who is not the creator); may shorten the duration",
     tags=["alerts"],
     request_model=Approval,
+    response_model=AlertDetail,
     responses={
         200: "published",
         403: "own alert or wrong role",
@@ -58,11 +66,11 @@ def submit_alert(alert_id: int) -> HttpResponse:
         422: "no statement that every image shows only a face, clothing or an object",
     },
 )
-def approve_alert(alert_id: int) -> HttpResponse:
+def approve_alert(alert_id: int) -> tuple[HttpResponse, int]:
     body = validate(Approval, json_body() if request.content_length else {})
     user = signed_in_user()
     alert = review.approve(user, alert_id, body.duration_days, images_checked=body.images_checked)
-    return jsonify(alert_json(alert, user))
+    return answer(AlertDetail, alert_json(alert, user))
 
 
 @bp.post("/alerts/<int:alert_id>/reject")
@@ -70,12 +78,13 @@ def approve_alert(alert_id: int) -> HttpResponse:
     summary="Reject back to draft with a reason (prosecutor)",
     tags=["alerts"],
     request_model=Rejection,
+    response_model=AlertDetail,
     responses={200: "back to draft", 409: "not submitted"},
 )
-def reject_alert(alert_id: int) -> HttpResponse:
+def reject_alert(alert_id: int) -> tuple[HttpResponse, int]:
     user = signed_in_user()
     alert = review.reject(user, alert_id, validate(Rejection, json_body()).reason)
-    return jsonify(alert_json(alert, user))
+    return answer(AlertDetail, alert_json(alert, user))
 
 
 @bp.post("/alerts/<int:alert_id>/close")
@@ -83,12 +92,13 @@ def reject_alert(alert_id: int) -> HttpResponse:
     summary="Close as identified or withdrawn; destroys the images at once",
     tags=["alerts"],
     request_model=AlertClosing,
+    response_model=PurgeRecordAnswer,
     responses={200: "the purge record", 409: "already closed"},
 )
-def close_alert(alert_id: int) -> HttpResponse:
+def close_alert(alert_id: int) -> tuple[HttpResponse, int]:
     reason = validate(AlertClosing, json_body()).reason
     record = closing.close(signed_in_user(), alert_id, reason)
-    return jsonify(purge_record_json(record))
+    return answer(PurgeRecordAnswer, purge_record_json(record))
 
 
 @bp.get("/alerts/<int:alert_id>/responses")
@@ -103,6 +113,8 @@ def list_responses(alert_id: int) -> HttpResponse:
     summary="The purge record of a closed alert",
     tags=["alerts"],
     responses={200: "what was destroyed, when, by whom, verified", 404: "not closed"},
+    response_model=PurgeRecordAnswer,
 )
-def get_purge_record(alert_id: int) -> HttpResponse:
-    return jsonify(purge_record_json(closing.purge_record(signed_in_user(), alert_id)))
+def get_purge_record(alert_id: int) -> tuple[HttpResponse, int]:
+    record = closing.purge_record(signed_in_user(), alert_id)
+    return answer(PurgeRecordAnswer, purge_record_json(record))

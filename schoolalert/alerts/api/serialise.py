@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import url_for
+from pydantic import ConfigDict, Field
 
 from schoolalert.accounts.models import User
 from schoolalert.alerts import access, draft_parts
@@ -13,6 +14,97 @@ from schoolalert.alerts.models import Alert
 from schoolalert.alerts.responses import ResponseView
 from schoolalert.alerts.targeting import PreviewSchool
 from schoolalert.api import iso
+from schoolalert.validation import ResponseModel
+
+TIME = Field(description="ISO 8601 UTC")
+
+
+class AlertSummary(ResponseModel):
+    id: int
+    status: Literal["draft", "submitted", "published", "closed"]
+    created_by: int | None
+    created_at: str = TIME
+    submitted_at: str | None
+    approved_at: str | None
+    approved_by: int | None
+    expires_at: str | None
+    closed_at: str | None
+    close_reason: Literal["identified", "withdrawn", "expired"] | None
+    case_reference: str
+    age_estimate: str
+    duration_days: int
+
+
+class AlertList(ResponseModel):
+    alerts: list[AlertSummary]
+
+
+class PoliceImage(ResponseModel):
+    id: int
+    kind: str
+    width: int
+    height: int
+    sha256: str
+    destroyed: bool
+    url: str | None
+
+
+class AlertStats(ResponseModel):
+    schools_targeted: int
+    staff_notified: int
+    schools_viewed: int
+    views: int
+    responses: int
+    recognised: int
+
+
+class AlertDetail(AlertSummary):
+    """An alert with its content; plugins' draft parts (``share_with``) are fields of it too."""
+
+    model_config = ConfigDict(extra="allow")
+
+    description: str | None = Field(description="null once destroyed")
+    justification: str
+    order_number: str
+    order_date: str | None
+    other_means_exhausted: bool
+    targeting: dict[str, Any]
+    rejection_reason: str | None
+    images: list[PoliceImage]
+    stats: AlertStats
+
+
+class PluginPurgeReport(ResponseModel):
+    component: str
+    description: str
+    verified: bool
+
+
+class PurgeRecordAnswer(ResponseModel):
+    alert_id: int
+    reason: Literal["identified", "withdrawn", "expired"]
+    purged_at: str
+    purged_by: int | None
+    images_destroyed: int
+    files_removed: bool
+    key_destroyed: bool
+    decryption_impossible: bool
+    verified: bool
+    checked_at: str | None = Field(description="when destruction was checked after the commit")
+    plugins: list[PluginPurgeReport]
+    responses_purged_at: str | None
+
+
+class PreviewSchoolAnswer(ResponseModel):
+    code: str
+    name: str
+    municipality: str
+    police_unit: str
+
+
+class Preview(ResponseModel):
+    count: int
+    schools: list[PreviewSchoolAnswer]
 
 
 def alert_json(alert: Alert, reader: User, *, detail: bool = True) -> dict[str, Any]:
