@@ -14,7 +14,9 @@ from plugins.exchange import receiving
 from plugins.exchange.log import message_log
 from plugins.exchange.models import Message, ReceivedAlert
 from schoolalert.plugin_api import (
+    ResponseModel,
     Role,
+    answer,
     document,
     draft_schema,
     iso,
@@ -44,6 +46,62 @@ IMAGE_HEADERS = {
 }
 
 
+class Receipt(ResponseModel):
+    identifier: str
+    type: str
+    state: str
+
+
+class Received(ResponseModel):
+    id: int
+    sender: str
+    identifier: str
+    sent: str
+    expires: str | None
+    state: str
+    images: int
+    adopted_alert_id: int | None
+
+
+class ReceivedList(ResponseModel):
+    received: list[Received]
+
+
+class ReceivedImageLink(ResponseModel):
+    id: int
+    kind: str
+    url: str
+
+
+class ReceivedDetail(Received):
+    description: str | None
+    image_list: list[ReceivedImageLink]
+
+
+class Adopted(ResponseModel):
+    alert_id: int
+
+
+class LoggedMessage(ResponseModel):
+    id: int
+    direction: str
+    partner: str
+    type: str
+    status: str
+    identifier: str
+    sent: str
+    state: str
+    attempts: int
+    error: str | None
+    alert_id: int | None
+    created_at: str
+    delivered_at: str | None
+
+
+class MessageLog(ResponseModel):
+    messages: list[LoggedMessage]
+
+
 def _refusal(status: int, code: str, message: str) -> tuple[Response, int]:
     # The code only: a parser's or the schema's message may quote the document.
     logger.warning("exchange inbox refused a document: %s %s", status, code)
@@ -56,6 +114,7 @@ def _refusal(status: int, code: str, message: str) -> tuple[Response, int]:
     tags=TAGS,
     request_content_type="application/cap+xml",
     request_body={"type": "string", "description": "the signed CAP 1.2 alert"},
+    response_model=Receipt,
     responses={
         202: "new: recorded and acted on",
         200: "already received (same sender, identifier and sent)",
@@ -79,9 +138,11 @@ def inbox() -> tuple[Response, int]:
     except receiving.Refused as refusal:
         return _refusal(refusal.status, refusal.code, refusal.message)
     message = receipt.message
-    return jsonify(
-        {"identifier": message.identifier, "type": message.msg_type, "state": message.state}
-    ), receipt.status
+    return answer(
+        Receipt,
+        {"identifier": message.identifier, "type": message.msg_type, "state": message.state},
+        receipt.status,
+    )
 
 
 def received_json(item: ReceivedAlert) -> dict[str, Any]:
@@ -98,10 +159,14 @@ def received_json(item: ReceivedAlert) -> dict[str, Any]:
 
 
 @api.get("/received")
-@document(summary="Alerts received from partners (investigator, prosecutor)", tags=TAGS)
-def list_received() -> Response:
+@document(
+    summary="Alerts received from partners (investigator, prosecutor)",
+    tags=TAGS,
+    response_model=ReceivedList,
+)
+def list_received() -> tuple[Response, int]:
     items = receiving.received_alerts(signed_in_user())
-    return jsonify({"received": [received_json(item) for item in items]})
+    return answer(ReceivedList, {"received": [received_json(item) for item in items]})
 
 
 @api.get("/received/<int:received_id>")
@@ -109,8 +174,9 @@ def list_received() -> Response:
     summary="One received alert with its description (the read is audited)",
     tags=TAGS,
     responses={200: "the received alert", 404: "unknown"},
+    response_model=ReceivedDetail,
 )
-def get_received(received_id: int) -> Response:
+def get_received(received_id: int) -> tuple[Response, int]:
     user = signed_in_user()
     item = receiving.received_alert(user, received_id)
     images = [
@@ -121,9 +187,10 @@ def get_received(received_id: int) -> Response:
         }
         for image in item.images
     ]
-    return jsonify(
+    return answer(
+        ReceivedDetail,
         received_json(item)
-        | {"description": receiving.read_description(user, item), "image_list": images}
+        | {"description": receiving.read_description(user, item), "image_list": images},
     )
 
 
@@ -145,6 +212,7 @@ def received_image(received_id: int, image_id: int) -> Response:
     request_body=lambda: draft_schema(
         receiving.ADOPTION_FIELDS, required=["case_reference", "justification", "targeting"]
     ),
+    response_model=Adopted,
     responses={
         201: "the Dutch draft: alert_id",
         404: "unknown",
@@ -154,7 +222,7 @@ def received_image(received_id: int, image_id: int) -> Response:
 )
 def adopt(received_id: int) -> tuple[Response, int]:
     alert_id = receiving.adopt(signed_in_user(), received_id, json_body())
-    return jsonify({"alert_id": alert_id}), 201
+    return answer(Adopted, {"alert_id": alert_id}, 201)
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -177,6 +245,11 @@ def message_json(message: Message) -> dict[str, Any]:
 
 
 @api.get("/messages")
-@document(summary="Every document sent and received, without content (administrator)", tags=TAGS)
-def list_messages() -> Response:
-    return jsonify({"messages": [message_json(item) for item in message_log(signed_in_user())]})
+@document(
+    summary="Every document sent and received, without content (administrator)",
+    tags=TAGS,
+    response_model=MessageLog,
+)
+def list_messages() -> tuple[Response, int]:
+    messages = [message_json(item) for item in message_log(signed_in_user())]
+    return answer(MessageLog, {"messages": messages})

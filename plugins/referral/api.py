@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from pydantic import ConfigDict, Field
 from werkzeug.wrappers import Response
 
@@ -13,7 +13,9 @@ from plugins.referral.models import Referral, State
 from schoolalert.plugin_api import (
     InvalidInput,
     RequestModel,
+    ResponseModel,
     Role,
+    answer,
     document,
     iso,
     json_body,
@@ -48,8 +50,64 @@ TAGS = ["referral"]
 STATES = tuple(state.value for state in State)
 
 
+class ReferralAnswer(ResponseModel):
+    id: int
+    organisation: int
+    source: str
+    urgency: str
+    state: str
+    alert: int | None
+    school: int | None
+    created_at: str
+    accepted_at: str | None
+    started_at: str | None
+    closed_at: str | None
+    outcome: str | None
+    contact_shared: bool
+
+
+class Requester(ResponseModel):
+    name: str
+    email: str
+
+
+class ReferralDetail(ReferralAnswer):
+    requester: Requester | None
+    phone: str | None
+    note: str | None
+
+
+class ReferralQueue(ResponseModel):
+    referrals: list[ReferralAnswer]
+
+
+class OrganisationContact(ResponseModel):
+    id: int
+    name: str
+    phone: str
+    opening_hours: str
+    first_contact_hours: int
+
+
+class CrisisLine(ResponseModel):
+    number: str
+    name: str
+
+
+class SupportAsked(ResponseModel):
+    id: int
+    state: str
+    organisation: OrganisationContact
+    crisis_lines: list[CrisisLine] | None = None
+
+
+class Referred(ResponseModel):
+    id: int
+    state: str
+
+
 def referral_json(referral: Referral, *, detail: bool = False) -> dict[str, Any]:
-    answer: dict[str, Any] = {
+    data: dict[str, Any] = {
         "id": referral.id,
         "organisation": referral.organisation_id,
         "source": referral.source,
@@ -67,12 +125,12 @@ def referral_json(referral: Referral, *, detail: bool = False) -> dict[str, Any]
     if detail:
         user = signed_in_user()
         requester = services.requester_of(referral)
-        answer["requester"] = (
+        data["requester"] = (
             {"name": requester.name, "email": requester.email} if requester else None
         )
-        answer["phone"] = services.contact_phone(user, referral)
-        answer["note"] = services.note_text(user, referral)
-    return answer
+        data["phone"] = services.contact_phone(user, referral)
+        data["note"] = services.note_text(user, referral)
+    return data
 
 
 class SupportRequest(RequestModel):
@@ -106,6 +164,7 @@ class ReferralClosing(RequestModel):
     summary="Ask for support after an alert you received, live or ended (school staff)",
     tags=TAGS,
     request_model=SupportRequest,
+    response_model=SupportAsked,
     responses={
         201: "sent: id, state, organisation (urgent: the 24/7 lines)",
         404: "an alert you never received",
@@ -127,7 +186,7 @@ def ask_for_support(alert_id: int) -> tuple[Response, int]:
         keep_refusal()  # the administrators' notice stays
         raise
     organisation = services.get_organisation(referral.organisation_id)
-    answer: dict[str, Any] = {
+    support: dict[str, Any] = {
         "id": referral.id,
         "state": referral.state,
         "organisation": {
@@ -139,8 +198,8 @@ def ask_for_support(alert_id: int) -> tuple[Response, int]:
         },
     }
     if referral.urgency == "urgent":
-        answer["crisis_lines"] = services.crisis_lines()
-    return jsonify(answer), 201
+        support["crisis_lines"] = services.crisis_lines()
+    return answer(SupportAsked, support, 201)
 
 
 @police_api.post("/<int:alert_id>/referrals")
@@ -148,12 +207,13 @@ def ask_for_support(alert_id: int) -> tuple[Response, int]:
     summary="Refer an identified child's care to an organisation (investigator)",
     tags=TAGS,
     request_model=ReferralRequest,
+    response_model=Referred,
     responses={201: "referred: id, state", 404: "unknown alert", 422: "unknown organisation"},
 )
 def refer(alert_id: int) -> tuple[Response, int]:
     body = validate(ReferralRequest, json_body())
     referral = services.refer(signed_in_user(), alert_id, body.organisation, body.note)
-    return jsonify({"id": referral.id, "state": referral.state}), 201
+    return answer(Referred, {"id": referral.id, "state": referral.state}, 201)
 
 
 @queue_api.get("/referrals")
@@ -161,15 +221,16 @@ def refer(alert_id: int) -> tuple[Response, int]:
     summary="The referrals of my organisation (support worker; administrators: all)",
     tags=TAGS,
     query={"state": {"enum": list(STATES)}},
+    response_model=ReferralQueue,
 )
-def list_referrals() -> Response:
+def list_referrals() -> tuple[Response, int]:
     state = request.args.get("state")
     if state is not None and state not in STATES:
         raise InvalidInput(f"state is one of {', '.join(STATES)}", field="state")
     referrals = services.queue(signed_in_user(), include_closed=True)
     if state:
         referrals = [referral for referral in referrals if referral.state == state]
-    return jsonify({"referrals": [referral_json(referral) for referral in referrals]})
+    return answer(ReferralQueue, {"referrals": [referral_json(r) for r in referrals]})
 
 
 @queue_api.get("/referrals/<int:referral_id>")
@@ -177,18 +238,19 @@ def list_referrals() -> Response:
     summary="One referral, with the contact details shared (support worker, administrator)",
     tags=TAGS,
     responses={200: "the referral", 404: "unknown, or another organisation's"},
+    response_model=ReferralDetail,
 )
-def get_referral(referral_id: int) -> Response:
+def get_referral(referral_id: int) -> tuple[Response, int]:
     referral = services.referral_for(signed_in_user(), referral_id)
-    return jsonify(referral_json(referral, detail=True))
+    return answer(ReferralDetail, referral_json(referral, detail=True))
 
 
-def _step(referral_id: int, action: str) -> Response:
+def _step(referral_id: int, action: str) -> tuple[Response, int]:
     outcome = None
     if action == "close" and request.get_data():
         outcome = validate(ReferralClosing, json_body()).outcome
     referral = services.step(signed_in_user(), referral_id, action, outcome)
-    return jsonify(referral_json(referral))
+    return answer(ReferralAnswer, referral_json(referral))
 
 
 STEP_RESPONSES = {
@@ -199,14 +261,24 @@ STEP_RESPONSES = {
 
 
 @queue_api.post("/referrals/<int:referral_id>/accept")
-@document(summary="requested → accepted (support worker)", tags=TAGS, responses=STEP_RESPONSES)
-def accept(referral_id: int) -> Response:
+@document(
+    summary="requested → accepted (support worker)",
+    tags=TAGS,
+    responses=STEP_RESPONSES,
+    response_model=ReferralAnswer,
+)
+def accept(referral_id: int) -> tuple[Response, int]:
     return _step(referral_id, "accept")
 
 
 @queue_api.post("/referrals/<int:referral_id>/start")
-@document(summary="accepted → in_progress (support worker)", tags=TAGS, responses=STEP_RESPONSES)
-def start(referral_id: int) -> Response:
+@document(
+    summary="accepted → in_progress (support worker)",
+    tags=TAGS,
+    responses=STEP_RESPONSES,
+    response_model=ReferralAnswer,
+)
+def start(referral_id: int) -> tuple[Response, int]:
     return _step(referral_id, "start")
 
 
@@ -215,7 +287,8 @@ def start(referral_id: int) -> Response:
     summary="in_progress → closed, with an optional outcome (support worker)",
     tags=TAGS,
     request_model=ReferralClosing,
+    response_model=ReferralAnswer,
     responses=STEP_RESPONSES | {422: "unknown outcome"},
 )
-def close(referral_id: int) -> Response:
+def close(referral_id: int) -> tuple[Response, int]:
     return _step(referral_id, "close")

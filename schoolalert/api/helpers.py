@@ -19,7 +19,7 @@ __all__ = ["answer", "iso", "json_body", "not_found", "unprocessable"]
 def answer(model: type[BaseModel], data: Any, status: int = 200) -> tuple[Response, int]:
     """``data`` as the JSON answer, checked against ``model`` — the schema the OpenAPI document
     gives for it — so the serialiser and the document cannot drift apart."""
-    return jsonify(model.model_validate(data).model_dump(mode="json")), status
+    return jsonify(model.model_validate(data).model_dump(mode="json", exclude_unset=True)), status
 
 
 def json_body() -> dict[str, Any]:

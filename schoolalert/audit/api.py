@@ -5,19 +5,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
+from pydantic import Field
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
-from schoolalert.api import document, iso, unprocessable
+from schoolalert.api import answer, document, iso, unprocessable
 from schoolalert.api.openapi import ID_QUERY, PAGE_QUERY
 from schoolalert.audit import services as audit
 from schoolalert.audit.models import AuditEvent
-from schoolalert.validation import TEXT_PATTERN
+from schoolalert.validation import TEXT_PATTERN, ResponseModel
 from schoolalert.web.errors import ApiError
 from schoolalert.web.input import MAX_ID, MAX_PAGE, BadQueryNumber, query_integer
 
 bp = Blueprint("audit", __name__)
+
+
+class AuditEntry(ResponseModel):
+    sequence: int
+    actor_id: int | None
+    actor_role: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    alert_id: int | None
+    client_address: str | None
+    request_id: str | None
+    details: dict[str, Any]
+    occurred_at: str
+    hash: str | None = Field(description="the entry's MAC in the chain")
+
+
+class AuditPage(ResponseModel):
+    entries: list[AuditEntry]
+    total: int
 
 
 @bp.get("/audit")
@@ -32,10 +53,11 @@ bp = Blueprint("audit", __name__)
         "until": {"type": "string", "format": "date-time"},
         "page": PAGE_QUERY,
     },
+    response_model=AuditPage,
 )
-def list_audit() -> Response:
+def list_audit() -> tuple[Response, int]:
     entries, total = audit.search(signed_in_user(), filters_from(request.args), _page())
-    return jsonify({"entries": [entry_json(entry) for entry in entries], "total": total})
+    return answer(AuditPage, {"entries": [entry_json(entry) for entry in entries], "total": total})
 
 
 def filters_from(args: dict[str, str]) -> audit.AuditFilter:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
+from pydantic import Field
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as HttpResponse
 
@@ -22,8 +23,14 @@ from schoolalert.alerts.images import ImageRejected
 from schoolalert.alerts.police import police_alert
 from schoolalert.api import answer, document, json_body
 from schoolalert.limits import upload_limit
-from schoolalert.validation import validate
+from schoolalert.validation import ResponseModel, validate
 from schoolalert.web.errors import ApiError
+
+
+class Uploaded(ResponseModel):
+    id: int
+    sha256: str = Field(description="of the re-encoded image as stored (before encryption)")
+
 
 DRAFT_ERRORS = {403: "not an investigator", 422: "a field is missing or wrong (named in the error)"}
 
@@ -107,6 +114,7 @@ def get_alert(alert_id: int) -> tuple[HttpResponse, int]:
         422: "unreadable, too many pixels, animated",
         429: "too many uploads in a short time (LIMIT_UPLOAD)",
     },
+    response_model=Uploaded,
 )
 def upload_image(alert_id: int) -> tuple[HttpResponse, int]:
     request.max_content_length = current_app.config["IMAGE_MAX_BYTES"] + 64 * 1024
@@ -126,7 +134,7 @@ def upload_image(alert_id: int) -> tuple[HttpResponse, int]:
         )
     except ImageRejected as rejected:
         raise ApiError(rejected.status, rejected.code, str(rejected.message)) from None
-    return jsonify({"id": image.id, "sha256": image.sha256}), 201
+    return answer(Uploaded, {"id": image.id, "sha256": image.sha256}, 201)
 
 
 @bp.delete("/alerts/<int:alert_id>/images/<int:image_id>")
