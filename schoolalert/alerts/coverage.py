@@ -88,9 +88,7 @@ def _per_school(alert_id: int, school_ids: list[int]) -> list[SchoolCoverage]:
     if not school_ids:
         return []
     schools = db.session.execute(
-        select(School.id, School.code, School.name, School.city).where(
-            School.id.in_(school_ids)
-        )
+        select(School.id, School.code, School.name, School.city).where(School.id.in_(school_ids))
     ).all()
     staff = User.role == Role.SCHOOL_STAFF
     accounts = _grouped(
@@ -150,8 +148,11 @@ def _per_school(alert_id: int, school_ids: list[int]) -> list[SchoolCoverage]:
             viewers=viewers.get(school.id, 0),
             answered=answered.get(school.id, 0),
             last_activity=max(
-                (moment for moment in (last_view.get(school.id), last_answer.get(school.id))
-                 if moment is not None),
+                (
+                    moment
+                    for moment in (last_view.get(school.id), last_answer.get(school.id))
+                    if moment is not None
+                ),
                 default=None,
             ),
         )
