@@ -26,6 +26,7 @@ from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
 from schoolalert.events import AlertSubmitted
 from schoolalert.extensions import db
+from schoolalert.notifications.services import notify_prosecutors
 from schoolalert.tasks.outbox import enqueue
 from schoolalert.validation import RequestModel, text, validate
 
@@ -223,6 +224,7 @@ def submit(actor: User, alert_id: int) -> Alert:
     audit.record(
         "alert.submitted", actor=actor, object_type="alert", object_id=alert.id, alert_id=alert.id
     )
+    notify_prosecutors(alert.id, extra=f"{alert.submitted_at:%Y%m%dT%H%M%S%f}")
     current_app.extensions["schoolalert.plugins"].track_event(
         AlertSubmitted(alert_id=alert.id, actor_id=actor.id)
     )

@@ -21,7 +21,7 @@ from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
 from schoolalert.events import AlertPublished
 from schoolalert.extensions import db
 from schoolalert.notifications.models import NotificationKind
-from schoolalert.notifications.services import notify
+from schoolalert.notifications.services import notify, notify_investigator
 
 
 def _submitted(actor: User, alert_id: int) -> Alert:
@@ -82,6 +82,7 @@ def approve(
         .order_by(User.id)
     ).all()
     notified = notify(NotificationKind.PUBLISHED, alert.id, staff)
+    notify_investigator(NotificationKind.APPROVED, alert)
     audit.record(
         "alert.approved",
         actor=actor,
@@ -118,6 +119,11 @@ def reject(actor: User, alert_id: int, reason: str) -> Alert:
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         raise InvalidInput(str(_l("Give a reason (at most 2000 characters).")), field="reason")
+    assert alert.submitted_at is not None
+    # The reason stays in the portal: it may name case details that no mail may carry (I3).
+    notify_investigator(
+        NotificationKind.REJECTED, alert, extra=f"{alert.submitted_at:%Y%m%dT%H%M%S%f}"
+    )
     alert.status = AlertStatus.DRAFT
     alert.submitted_at = None
     alert.rejection_reason = reason
