@@ -208,8 +208,9 @@ def remove_image(actor: User, alert_id: int, image_id: int) -> None:
     )
 
 
-def submit(actor: User, alert_id: int) -> Alert:
-    """Send the draft to a prosecutor; it becomes read-only for the investigator."""
+def check_submission(actor: User, alert_id: int) -> Alert:
+    """What :func:`submit` would refuse, refused now without changing anything (the
+    investigator's check-your-answers step); returns the draft."""
     alert = own_draft(actor, alert_id)
     if not alert.images:
         raise InvalidInput(str(_l("Add at least one image before submitting.")), field="images")
@@ -217,6 +218,12 @@ def submit(actor: User, alert_id: int) -> Alert:
         raise InvalidInput(
             str(_l("No participating school matches the targeting.")), field="targeting"
         )
+    return alert
+
+
+def submit(actor: User, alert_id: int) -> Alert:
+    """Send the draft to a prosecutor; it becomes read-only for the investigator."""
+    alert = check_submission(actor, alert_id)
     alert.status = AlertStatus.SUBMITTED
     alert.submitted_at = utcnow()
     alert.rejection_reason = None

@@ -34,6 +34,24 @@ def _submitted(actor: User, alert_id: int) -> Alert:
     return alert
 
 
+def check_approval(
+    actor: User, alert_id: int, duration_days: int | None = None, *, images_checked: bool = False
+) -> int:
+    """What :func:`approve` would refuse, refused now without changing anything (the
+    prosecutor's check-your-answers step); returns the duration in days that would apply."""
+    alert = _submitted(actor, alert_id)
+    if images_checked is not True:
+        raise InvalidInput(str(_l("Confirm that you checked every image.")), field="images_checked")
+    days = alert.proposed_duration_days if duration_days is None else duration_days
+    longest = min(alert.proposed_duration_days, setting("ALERT_MAX_DAYS"))
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= longest:
+        raise InvalidInput(
+            str(_l("The duration may only be shortened: 1 to %(max)d days.", max=longest)),
+            field="duration_days",
+        )
+    return days
+
+
 def approve(
     actor: User, alert_id: int, duration_days: int | None = None, *, images_checked: bool = False
 ) -> Alert:
@@ -42,24 +60,8 @@ def approve(
     ``images_checked`` is the prosecutor's statement that every image shows only a face,
     clothing or an object, nothing of the abuse (PRODUCT I6); without it nothing is published.
     The statement is recorded in the audit trail with the approval."""
+    days = check_approval(actor, alert_id, duration_days, images_checked=images_checked)
     alert = _submitted(actor, alert_id)
-    if images_checked is not True:
-        raise InvalidInput(str(_l("Confirm that you checked every image.")), field="images_checked")
-    days = alert.proposed_duration_days if duration_days is None else duration_days
-    if (
-        isinstance(days, bool)
-        or not isinstance(days, int)
-        or not 1 <= days <= min(alert.proposed_duration_days, setting("ALERT_MAX_DAYS"))
-    ):
-        raise InvalidInput(
-            str(
-                _l(
-                    "The duration may only be shortened: 1 to %(max)d days.",
-                    max=min(alert.proposed_duration_days, setting("ALERT_MAX_DAYS")),
-                )
-            ),
-            field="duration_days",
-        )
     school_ids = resolve_school_ids(parse_targeting(alert.targeting))
     if not school_ids:
         raise InvalidInput(
