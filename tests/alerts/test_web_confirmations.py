@@ -47,7 +47,9 @@ def test_approving_shows_reach_images_duration_and_the_no_staff_warning(
         targeting={"schools": [school.code for school in world.schools] + [lonely.code]}
     )
     summary = web.post(
-        world.prosecutor, f"/alerts/{alert_id}/approve", {"images_checked": "y", "duration_days": "3"}
+        world.prosecutor,
+        f"/alerts/{alert_id}/approve",
+        {"images_checked": "y", "duration_days": "3"},
     )
     assert summary.status_code == 200
     assert status(world.app, alert_id) == AlertStatus.SUBMITTED

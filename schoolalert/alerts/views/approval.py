@@ -30,7 +30,6 @@ from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput
 from schoolalert.transaction import rollback
 
-
 CONFIRMED = "yes"
 
 
