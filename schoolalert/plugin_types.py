@@ -99,6 +99,8 @@ class TargetingSelector:
     expression over :class:`schoolalert.schools.models.School` that selects every matching
     location in one query. ``form_template`` (optional) renders the selector's part of the draft
     form; ``from_form`` reads it back from the submitted form data (``None`` when left empty).
+    ``map_circles`` (optional) gives the circles the preview map draws for the normal form, as
+    ``(latitude, longitude, km)`` tuples (a radius selector's area).
     """
 
     key: str
@@ -108,6 +110,7 @@ class TargetingSelector:
     form_template: str | None = None
     from_form: Callable[[Mapping[str, Any]], Any] | None = None
     describe: Callable[[Any], str] = field(default=lambda value: str(value))
+    map_circles: Callable[[Any], list[tuple[float, float, float]]] | None = None
 
 
 @dataclass(frozen=True)

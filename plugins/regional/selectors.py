@@ -328,6 +328,7 @@ def selectors() -> list[TargetingSelector]:
             form_template="regional/radius.html",
             from_form=form_input.read_radius,
             describe=describe_radius,
+            map_circles=lambda circle: [(circle["lat"], circle["lon"], circle["km"])],
             options=current_settings,
         ),
     ]
