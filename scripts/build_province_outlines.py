@@ -3,7 +3,7 @@
 Reads the CBS 2025 generalised province boundaries (``cbs/provincie_2025.geojson``) from the
 shared data folder (``../shared/data`` next to the repository, or ``--data DIR``), projects every
 ring onto the map's frame (:func:`schoolalert.alerts.maps.project`, whole units of about a
-kilometre), simplifies it (Douglas–Peucker, ``--tolerance`` units), drops islets smaller than
+kilometre), simplifies it (Douglas-Peucker, ``--tolerance`` units), drops islets smaller than
 ``--min-area`` square units, and writes per province its code, name and SVG path data.
 Boundaries: CBS / Kadaster (PDOK), CC BY 4.0. Run it again when the source changes:
 ``.venv/bin/python scripts/build_province_outlines.py``.
@@ -12,6 +12,7 @@ Boundaries: CBS / Kadaster (PDOK), CC BY 4.0. Run it again when the source chang
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 
@@ -25,7 +26,7 @@ Cell = tuple[int, int]
 
 
 def simplify(points: list[Cell], tolerance: float) -> list[Cell]:
-    """Douglas–Peucker on an open polyline (iterative, so long rings do not recurse deeply)."""
+    """Douglas-Peucker on an open polyline (iterative, so long rings do not recurse deeply)."""
     if len(points) < 3:
         return points
     keep = [False] * len(points)
@@ -51,9 +52,15 @@ def simplify(points: list[Cell], tolerance: float) -> list[Cell]:
 
 
 def area(ring: list[Cell]) -> float:
-    return abs(
-        sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]))
-    ) / 2
+    return (
+        abs(
+            sum(
+                x1 * y2 - x2 * y1
+                for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True)
+            )
+        )
+        / 2
+    )
 
 
 def ring_path(coordinates: list[list[float]], tolerance: float, min_area: float) -> str:
@@ -68,14 +75,15 @@ def ring_path(coordinates: list[list[float]], tolerance: float, min_area: float)
         return ""
     # Split the closed ring in two halves so both ends are fixed points of the simplification.
     middle = len(cells) // 2
-    ring = simplify(cells[: middle + 1], tolerance)[:-1] + simplify(
-        cells[middle:] + cells[:1], tolerance
-    )[:-1]
+    ring = (
+        simplify(cells[: middle + 1], tolerance)[:-1]
+        + simplify(cells[middle:] + cells[:1], tolerance)[:-1]
+    )
     if len(ring) < 3:
         return ""
     x, y = ring[0]
     parts = [f"M{x} {y}"]
-    for (px, py), (cx, cy) in zip(ring, ring[1:], strict=False):
+    for (px, py), (cx, cy) in itertools.pairwise(ring):
         parts.append(f"l{cx - px} {cy - py}")
     return "".join(parts) + "z"
 
@@ -86,9 +94,7 @@ def outlines(source: Path, tolerance: float, min_area: float) -> list[dict[str, 
     for feature in collection["features"]:
         geometry = feature["geometry"]
         polygons = (
-            [geometry["coordinates"]]
-            if geometry["type"] == "Polygon"
-            else geometry["coordinates"]
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
         )
         path = "".join(
             ring_path(ring, tolerance, min_area) for polygon in polygons for ring in polygon[:1]
@@ -105,7 +111,9 @@ def main() -> None:
     parser.add_argument("--tolerance", type=float, default=1.2)
     parser.add_argument("--min-area", type=float, default=6.0)
     args = parser.parse_args()
-    provinces = outlines(args.data / "cbs" / "provincie_2025.geojson", args.tolerance, args.min_area)
+    provinces = outlines(
+        args.data / "cbs" / "provincie_2025.geojson", args.tolerance, args.min_area
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "source": "CBS / Kadaster (PDOK), provincie 2025, generalised; CC BY 4.0",
