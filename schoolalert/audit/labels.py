@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 AUDIT_LABELS: dict[str, LazyString] = {
     "agreement.accepted": _l("Confidentiality statement accepted"),
+    "audit.chain_reanchored": _l("Audit chain re-anchored"),
     "alert.approved": _l("Alert approved and published"),
     "alert.closed": _l("Alert closed"),
     "alert.created": _l("Alert created"),
