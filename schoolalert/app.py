@@ -24,6 +24,7 @@ from schoolalert.alerts.draft_parts import register_parts
 from schoolalert.alerts.storage import blob_store_from_config
 from schoolalert.alerts.targeting import register_selectors
 from schoolalert.api.openapi import PLUGIN_API_ENDPOINT_PREFIX
+from schoolalert.audit.labels import audit_label
 from schoolalert.config import check_production, load_config, resolve_instance_path
 from schoolalert.crypto.keystore import key_store_from_config
 from schoolalert.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -108,7 +109,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(security.add_security_headers)
     app.after_request(context.add_request_id_header)
     errors.init_app(app)
-    app.jinja_env.globals.update(template_slot=template_slot, current_locale=get_locale)
+    app.jinja_env.globals.update(
+        template_slot=template_slot, current_locale=get_locale, audit_label=audit_label
+    )
     return app
 
 

@@ -33,6 +33,7 @@ POLICE = _names(role_sets.POLICE)
 STAFF = _names({Role.SCHOOL_STAFF})
 PURGE_READERS = _names(role_sets.PURGE_READERS)
 AUDIT_READERS = _names(role_sets.AUDIT_READERS)
+EVALUATION_READERS = _names(role_sets.EVALUATION_READERS)
 BOARD_ADMIN = _names({Role.BOARD_ADMIN})
 BOARD_READERS = _names(role_sets.BOARD_READERS)
 SCHOOL_READERS = _names(role_sets.SCHOOL_READERS)
@@ -99,6 +100,8 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "alerts.responses_page": INVESTIGATOR,
     "alerts.close": INVESTIGATOR,
     "alerts.purge_record": PURGE_READERS,
+    "alerts.evaluation_page": EVALUATION_READERS,
+    "alerts.evaluation_csv": EVALUATION_READERS,
     "portal.alerts": STAFF,
     "portal.alert": STAFF,
     "portal.image": STAFF,

@@ -108,6 +108,8 @@ class TargetingSelector:
     ``schema`` returns the JSON Schema of the value for the OpenAPI document (called while the
     document is built, so it may read settings); without one the document says nothing about
     the value's shape.
+    ``map_circles`` (optional) gives the circles the preview map draws for the normal form, as
+    ``(latitude, longitude, km)`` tuples (a radius selector's area).
     """
 
     key: str
@@ -118,6 +120,7 @@ class TargetingSelector:
     from_form: Callable[[Mapping[str, Any]], Any] | None = None
     describe: Callable[[Any], str] = field(default=lambda value: str(value))
     schema: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    map_circles: Callable[[Any], list[tuple[float, float, float]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -377,6 +377,7 @@ def selectors() -> list[TargetingSelector]:
             from_form=form_input.read_radius,
             describe=describe_radius,
             schema=radius_schema,
+            map_circles=lambda circle: [(circle["lat"], circle["lon"], circle["km"])],
             options=current_settings,
         ),
     ]

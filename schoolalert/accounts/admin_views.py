@@ -75,8 +75,24 @@ def user_detail(user_id: int) -> str:
     '/<int:user_id>/<any(deactivate, reactivate, "reset-second-factor", "unlock-second-factor")'
     ":action>"
 )
-def user_action(user_id: int, action: str) -> Response:
+def user_action(user_id: int, action: str) -> Response | str:
     user = services.get_user(signed_in_user(), user_id)
+    if action == "deactivate" and request.form.get("confirmed") != "yes":
+        return render_template(
+            "_confirm.html",
+            heading=_("Deactivate this account?"),
+            lead=_("The account stops working at once; its sessions and API tokens end."),
+            facts=[
+                (_("Name"), user.name),
+                (_("E-mail address"), user.email),
+                (_("Role"), ROLE_LABELS[user.role]),
+            ],
+            consequences=[_("You can reactivate the account later.")],
+            action=url_for(".user_action", user_id=user.id, action="deactivate"),
+            fields=[],
+            button=_("Deactivate"),
+            cancel=url_for(".user_detail", user_id=user.id),
+        )
     operations = {
         "deactivate": (services.deactivate_user, _("The account is deactivated.")),
         "reactivate": (services.reactivate_user, _("The account is active again.")),

@@ -29,6 +29,8 @@ POLICE_ROLES = frozenset({Role.ADMIN, Role.INVESTIGATOR, Role.PROSECUTOR})
 PURGE_READERS = frozenset({Role.INVESTIGATOR, Role.PROSECUTOR, Role.ADMIN})
 #: Who reads the audit trail.
 AUDIT_READERS = frozenset({Role.ADMIN, Role.PROSECUTOR})
+#: Who reads the evaluation of the programme (counts only, no personal data).
+EVALUATION_READERS = frozenset({Role.ADMIN, Role.PROSECUTOR})
 #: Who reads a board's participation, register and staff.
 BOARD_READERS = frozenset({Role.ADMIN, Role.BOARD_ADMIN})
 #: Who searches the school registry.

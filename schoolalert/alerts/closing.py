@@ -46,7 +46,8 @@ from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, NotFound
 from schoolalert.events import AlertClosed, AlertPurged
 from schoolalert.extensions import db
-from schoolalert.notifications.services import end_notifications
+from schoolalert.notifications.models import NotificationKind
+from schoolalert.notifications.services import end_notifications, notify_investigator
 from schoolalert.plugin_types import PurgeReport
 from schoolalert.tasks.outbox import enqueue
 
@@ -137,6 +138,8 @@ def close_and_purge(alert: Alert, reason: CloseReason, actor: User | None) -> Pu
     )
     if was_published:
         end_notifications(alert.id)
+    if reason == CloseReason.EXPIRED:
+        notify_investigator(NotificationKind.EXPIRED, alert)
     return record
 
 

@@ -26,6 +26,7 @@ from schoolalert.database import utcnow
 from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
 from schoolalert.events import AlertSubmitted
 from schoolalert.extensions import db
+from schoolalert.notifications.services import notify_prosecutors
 from schoolalert.tasks.outbox import enqueue
 from schoolalert.validation import (
     RequestModel,
@@ -272,14 +273,21 @@ def remove_image(actor: User, alert_id: int, image_id: int) -> None:
     )
 
 
-def submit(actor: User, alert_id: int) -> Alert:
-    """Send the draft to a prosecutor; it becomes read-only for the investigator."""
+def check_submission(actor: User, alert_id: int) -> Alert:
+    """What :func:`submit` would refuse, refused now without changing anything (the
+    investigator's check-your-answers step); returns the draft."""
     alert = own_draft(actor, alert_id)
     # The draft as stored is not ready: a conflict with its state, not a bad request.
     if not alert.images:
         raise Conflict(str(_l("Add at least one image before submitting.")), field="images")
     if not resolve_school_ids(parse_targeting(alert.targeting)):
         raise Conflict(str(_l("No participating school matches the targeting.")), field="targeting")
+    return alert
+
+
+def submit(actor: User, alert_id: int) -> Alert:
+    """Send the draft to a prosecutor; it becomes read-only for the investigator."""
+    alert = check_submission(actor, alert_id)
     alert.status = AlertStatus.SUBMITTED
     alert.submitted_at = utcnow()
     alert.rejection_reason = None
@@ -287,6 +295,7 @@ def submit(actor: User, alert_id: int) -> Alert:
     audit.record(
         "alert.submitted", actor=actor, object_type="alert", object_id=alert.id, alert_id=alert.id
     )
+    notify_prosecutors(alert.id, extra=f"{alert.submitted_at:%Y%m%dT%H%M%S%f}")
     current_app.extensions["schoolalert.plugins"].track_event(
         AlertSubmitted(alert_id=alert.id, actor_id=actor.id)
     )

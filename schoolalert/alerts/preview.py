@@ -10,19 +10,22 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
 
-from schoolalert.alerts.maps import school_map
+from schoolalert.alerts.maps import Circle, school_map
 from schoolalert.alerts.models import Alert, AlertRecipient, AlertStatus
 from schoolalert.alerts.targeting import (
     PreviewSchool,
+    available_selectors,
     load_preview,
     parse_targeting,
     preview,
     preview_select,
 )
+from schoolalert.consent.participation import participating_clause
+from schoolalert.errors import InvalidInput
 from schoolalert.extensions import db
 from schoolalert.schools.geography import MunicipalityRef, reference_geography
 from schoolalert.schools.models import School
@@ -43,6 +46,8 @@ class TargetingPreview:
     units: list[UnitCount]
     map_svg: Markup
     frozen: bool = False
+    others: int = 0  # participating locations not targeted (faint on the map)
+    circles: int = 0  # radius circles drawn
 
     @property
     def count(self) -> int:
@@ -55,14 +60,30 @@ class TargetingPreview:
 
 def targeting_preview(raw: Any) -> TargetingPreview:
     """The preview of a targeting object as an investigator wrote it (InvalidInput if bad)."""
-    return build(preview(parse_targeting(raw)))
+    parsed = parse_targeting(raw)
+    return build(preview(parsed), circles=map_circles(parsed))
 
 
 def alert_preview(alert: Alert) -> TargetingPreview:
     """For an alert the caller may see: its frozen recipients once published, else its targeting."""
     if alert.status in (AlertStatus.PUBLISHED, AlertStatus.CLOSED):
-        return build(frozen_recipients(alert.id), frozen=True)
+        try:
+            circles = map_circles(parse_targeting(alert.targeting))
+        except InvalidInput:  # a selector's plugin was disabled since: no circle to draw
+            circles = []
+        return build(frozen_recipients(alert.id), frozen=True, circles=circles)
     return targeting_preview(alert.targeting)
+
+
+def map_circles(parsed: dict[str, Any]) -> list[Circle]:
+    """The circles the selectors of ``parsed`` ask the map to draw (a radius)."""
+    selectors = available_selectors()
+    circles: list[Circle] = []
+    for key, value in parsed.items():
+        selector = selectors.get(key)
+        if selector is not None and selector.map_circles is not None:
+            circles += selector.map_circles(value)
+    return circles
 
 
 def frozen_recipients(alert_id: int) -> list[PreviewSchool]:
@@ -73,24 +94,39 @@ def frozen_recipients(alert_id: int) -> list[PreviewSchool]:
     )
 
 
-def build(schools: list[PreviewSchool], *, frozen: bool = False) -> TargetingPreview:
+def build(
+    schools: list[PreviewSchool], *, frozen: bool = False, circles: list[Circle] | None = None
+) -> TargetingPreview:
     names = police_unit_names()
     counts = Counter(school.police_unit for school in schools)
     units = [UnitCount(code, names.get(code, code), counts[code]) for code in sorted(counts)]
-    everywhere = db.session.execute(
-        select(School.latitude, School.longitude).where(School.active.is_(True))
-    ).all()
-    label = _l("Map: %(count)d school locations targeted", count=len(schools))
+    chosen = {school.code for school in schools}
+    others = [
+        (lat, lon)
+        for code, lat, lon in db.session.execute(
+            select(School.code, School.latitude, School.longitude).where(
+                School.active.is_(True), participating_clause()
+            )
+        )
+        if code not in chosen
+    ]
+    label = ngettext(
+        "Map: %(num)d targeted school location and the other participating ones",
+        "Map: %(num)d targeted school locations and the other participating ones",
+        len(schools),
+    )
     return TargetingPreview(
         schools=schools,
         units=units,
         map_svg=school_map(
-            [(lat, lon) for lat, lon in everywhere],
+            others,
             [(school.latitude, school.longitude) for school in schools],
             label=str(label),
-            land=[(place.latitude, place.longitude) for place in municipalities()],
+            circles=circles or [],
         ),
         frozen=frozen,
+        others=len(others),
+        circles=len(circles or []),
     )
 
 

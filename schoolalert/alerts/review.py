@@ -21,7 +21,7 @@ from schoolalert.errors import Conflict, InvalidInput, PermissionDenied, Unresol
 from schoolalert.events import AlertPublished
 from schoolalert.extensions import db
 from schoolalert.notifications.models import NotificationKind
-from schoolalert.notifications.services import notify
+from schoolalert.notifications.services import notify, notify_investigator
 
 
 def _submitted(actor: User, alert_id: int) -> Alert:
@@ -38,14 +38,11 @@ REASON_LIMIT = 2000
 IMAGES_UNCHECKED = _l("Confirm that you checked every image.")
 
 
-def approve(
+def check_approval(
     actor: User, alert_id: int, duration_days: int | None = None, *, images_checked: bool = False
-) -> Alert:
-    """Publish: fix the end time, freeze the recipients, notify their staff (same transaction).
-
-    ``images_checked`` is the prosecutor's statement that every image shows only a face,
-    clothing or an object, nothing of the abuse (PRODUCT I6); without it nothing is published.
-    The statement is recorded in the audit trail with the approval."""
+) -> int:
+    """What :func:`approve` would refuse, refused now without changing anything (the
+    prosecutor's check-your-answers step); returns the duration in days that would apply."""
     alert = _submitted(actor, alert_id)
     if images_checked is not True:
         raise InvalidInput(str(IMAGES_UNCHECKED), field="images_checked")
@@ -60,6 +57,19 @@ def approve(
             str(_l("The duration may only be shortened: 1 to %(max)d days.", max=longest)),
             field="duration_days",
         )
+    return days
+
+
+def approve(
+    actor: User, alert_id: int, duration_days: int | None = None, *, images_checked: bool = False
+) -> Alert:
+    """Publish: fix the end time, freeze the recipients, notify their staff (same transaction).
+
+    ``images_checked`` is the prosecutor's statement that every image shows only a face,
+    clothing or an object, nothing of the abuse (PRODUCT I6); without it nothing is published.
+    The statement is recorded in the audit trail with the approval."""
+    days = check_approval(actor, alert_id, duration_days, images_checked=images_checked)
+    alert = _submitted(actor, alert_id)
     school_ids = resolve_school_ids(parse_targeting(alert.targeting))
     if not school_ids:
         raise Conflict(
@@ -82,6 +92,7 @@ def approve(
         .order_by(User.id)
     ).all()
     notified = notify(NotificationKind.PUBLISHED, alert.id, staff)
+    notify_investigator(NotificationKind.APPROVED, alert)
     audit.record(
         "alert.approved",
         actor=actor,
@@ -118,6 +129,11 @@ def reject(actor: User, alert_id: int, reason: str) -> Alert:
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_LIMIT:
         raise InvalidInput(str(_l("Give a reason (at most 2000 characters).")), field="reason")
+    assert alert.submitted_at is not None
+    # The reason stays in the portal: it may name case details that no mail may carry (I3).
+    notify_investigator(
+        NotificationKind.REJECTED, alert, extra=f"{alert.submitted_at:%Y%m%dT%H%M%S%f}"
+    )
     alert.status = AlertStatus.DRAFT
     alert.submitted_at = None
     alert.rejection_reason = reason

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, event, select, update
+from sqlalchemy import Select, event, func, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from schoolalert.accounts.models import User
@@ -199,11 +199,21 @@ def search(viewer: User, filters: AuditFilter, page: int = 1) -> tuple[list[Audi
     if page < 1:
         raise InvalidInput("page must be 1 or more", field="page")
     query = _filtered(select(AuditEvent), filters)
-    total = db.session.scalar(query.with_only_columns(db.func.count()).order_by(None)) or 0
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
         query.order_by(AuditEvent.sequence.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     return list(rows), total
+
+
+def actor_names(viewer: User, entries: Iterable[AuditEvent]) -> dict[int, str]:
+    """The names of the users who acted in ``entries``, for the trail's readers."""
+    if viewer.role not in AUDIT_READERS:
+        raise PermissionDenied("only administrators and prosecutors read the audit trail")
+    ids = {entry.actor_id for entry in entries if entry.actor_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 def _filtered(query: Select[Any], filters: AuditFilter) -> Select[Any]:

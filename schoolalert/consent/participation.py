@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from typing import Literal
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 
 from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
 from schoolalert.audit import services as audit
 from schoolalert.consent import terms
 from schoolalert.consent.boards import require_own_board, school_of_board
@@ -217,3 +218,25 @@ def _record(
         )
     )
     return change
+
+
+def withdrawal_scope(actor: User, board: Board, scope: str) -> tuple[list[School], int]:
+    """What a withdrawal of ``scope`` ("all" or a location code) would touch, for the
+    confirmation step: the locations and the number of active staff accounts there."""
+    require_own_board(actor, board)
+    if scope == "all":
+        schools = list(
+            db.session.scalars(
+                select(School).where(School.board_id == board.id).order_by(School.name)
+            )
+        )
+    else:
+        schools = [school_of_board(board, scope)]
+    staff = db.session.scalar(
+        select(func.count()).where(
+            User.role == Role.SCHOOL_STAFF,
+            User.active.is_(True),
+            User.school_id.in_([school.id for school in schools]),
+        )
+    )
+    return schools, int(staff or 0)

@@ -122,3 +122,9 @@ def resend_invitation(actor: User, board: Board, user_id: int) -> User:
     links.create_link(user, LinkPurpose.INVITATION, created_by=actor)
     audit.record("user.invitation_resent", actor=actor, object_type="user", object_id=user.id)
     return user
+
+
+def own_staff_member(actor: User, board: Board, user_id: int) -> User:
+    """A staff member of the actor's own board (for the deactivation's confirmation step)."""
+    require_own_board(actor, board)
+    return staff_member(board, user_id)

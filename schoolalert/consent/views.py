@@ -7,6 +7,7 @@ from itertools import groupby
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields import SelectChoice
 
 from schoolalert.accounts.auth import signed_in_user
@@ -69,12 +70,15 @@ def grant(number: str) -> Response:
 
 
 @bp.post("/boards/<number>/withdraw")
-def withdraw(number: str) -> Response:
+def withdraw(number: str) -> Response | str:
+    """A confirmation step first (what is withdrawn, whom it cuts off), then the withdrawal."""
     board = boards.visible_board(signed_in_user(), number)
     form = WithdrawForm()
     if not form.validate_on_submit():
         abort(400)
     scope = form.scope.data or ""
+    if request.form.get("confirmed") != "yes":
+        return _confirm_withdrawal(board, scope)
     if scope == "all":
         _apply(
             lambda: participation.withdraw_board(signed_in_user(), board),
@@ -86,6 +90,35 @@ def withdraw(number: str) -> Response:
             _("Participation is withdrawn for %(code)s. This took effect at once.", code=scope),
         )
     return redirect(url_for(".board", number=board.number))
+
+
+def _confirm_withdrawal(board: Board, scope: str) -> str:
+    schools, staff_count = participation.withdrawal_scope(signed_in_user(), board, scope)
+    whole = scope == "all"
+    return render_template(
+        "_confirm.html",
+        heading=_("Withdraw the whole board?") if whole else _("Withdraw this location?"),
+        lead=_("The withdrawal takes effect at once. You can grant participation again later."),
+        facts=[
+            (_("Board"), board.name or board.number),
+            (
+                ngettext("Location", "Locations", len(schools)),
+                ", ".join(f"{school.name} ({school.code})" for school in schools),
+            ),
+        ],
+        consequences=[
+            ngettext(
+                "%(num)d staff member no longer sees any alert.",
+                "%(num)d staff members no longer see any alert.",
+                staff_count,
+            ),
+            _("Alerts that are live now disappear from the portal of these locations."),
+        ],
+        action=url_for(".withdraw", number=board.number),
+        fields=[("scope", scope)],
+        button=_("Withdraw participation"),
+        cancel=url_for(".board", number=board.number),
+    )
 
 
 def _apply(operation: Callable[[], object], message: str) -> None:
@@ -176,8 +209,26 @@ def invite_staff(number: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/boards/<number>/staff/<int:user_id>/deactivate")
-def deactivate_staff(number: str, user_id: int) -> Response:
+def deactivate_staff(number: str, user_id: int) -> Response | str:
+    """A confirmation step first (who), then the deactivation."""
     board = boards.visible_board(signed_in_user(), number)
+    if request.form.get("confirmed") != "yes":
+        member = staff.own_staff_member(signed_in_user(), board, user_id)
+        return render_template(
+            "_confirm.html",
+            heading=_("Deactivate this account?"),
+            lead=_("The account stops working at once; its sessions end."),
+            facts=[
+                (_("Name"), member.name),
+                (_("E-mail address"), member.email),
+                (_("Location"), member.school.name if member.school else "—"),
+            ],
+            consequences=[_("This person no longer sees alerts and cannot sign in.")],
+            action=url_for(".deactivate_staff", number=board.number, user_id=member.id),
+            fields=[],
+            button=_("Deactivate"),
+            cancel=url_for(".staff_page", number=board.number),
+        )
     _apply(
         lambda: staff.deactivate_staff(signed_in_user(), board, user_id),
         _("The account is deactivated; its sessions have ended."),

@@ -16,6 +16,10 @@ class NotificationKind(StrEnum):
     PUBLISHED = "published"  # to staff: there is an alert for your school
     ENDED = "ended"  # to staff: the alert has ended, thank you
     RECOGNITION = "recognition"  # to the investigator: someone recognised the child
+    SUBMITTED = "submitted"  # to every prosecutor: an alert awaits approval
+    APPROVED = "approved"  # to the investigator: approved and published
+    REJECTED = "rejected"  # to the investigator: sent back with a reason
+    EXPIRED = "expired"  # to the investigator: the end time was reached
 
 
 class SkipReason(StrEnum):

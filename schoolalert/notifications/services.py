@@ -18,9 +18,11 @@ from collections.abc import Iterable, Sequence
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
 from schoolalert.accounts.models import User
+from schoolalert.accounts.roles import Role
 from schoolalert.alerts.models import Alert, AlertStatus
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
@@ -29,6 +31,14 @@ from schoolalert.notifications.models import Notification, NotificationKind, Ski
 from schoolalert.tasks.outbox import enqueue
 
 DELIVER_TASK = "notifications.deliver"
+
+# The mails of the four-eyes step and of expiry, to the police: a number and a link only.
+FOUR_EYES_SUBJECTS = {
+    NotificationKind.SUBMITTED: _l("Schoolalert %(number)d awaits your approval"),
+    NotificationKind.APPROVED: _l("Schoolalert %(number)d is approved and published"),
+    NotificationKind.REJECTED: _l("Schoolalert %(number)d was sent back to you"),
+    NotificationKind.EXPIRED: _l("Schoolalert %(number)d has expired"),
+}
 
 
 def notification_key(kind: NotificationKind, alert_id: int, user_id: int, extra: str = "") -> str:
@@ -72,6 +82,19 @@ def notify(
                 key=f"deliver:{batch[0]}-{batch[-1]}",
             )
     return len(rows)
+
+
+def notify_prosecutors(alert_id: int, extra: str) -> int:
+    """An alert awaits approval: tell every active public prosecutor (a link, no content)."""
+    prosecutors = db.session.scalars(
+        select(User.id).where(User.role == Role.PROSECUTOR, User.active.is_(True))
+    ).all()
+    return notify(NotificationKind.SUBMITTED, alert_id, prosecutors, extra=extra)
+
+
+def notify_investigator(kind: NotificationKind, alert: Alert, extra: str = "") -> int:
+    """Tell the investigator who created ``alert`` of a decision about it or of its expiry."""
+    return notify(kind, alert.id, [alert.created_by_id], extra=extra)
 
 
 def end_notifications(alert_id: int) -> int:
@@ -175,6 +198,7 @@ def _permanent(error: smtplib.SMTPException) -> bool:
 def render(notification: Notification, user: User) -> tuple[str, str]:
     """Subject and body in the user's language: a link, never content (PRODUCT I3)."""
     base = current_app.config["BASE_URL"].rstrip("/")
+    police_url = f"{base}/alerts/{notification.alert_id}"
     with force_locale(user.language):
         if notification.kind == NotificationKind.PUBLISHED:
             subject = _("A new Schoolalert for your school")
@@ -184,12 +208,19 @@ def render(notification: Notification, user: User) -> tuple[str, str]:
             body = render_template(
                 "mail/alert_ended.txt", user=user, alert_id=notification.alert_id
             )
-        else:
+        elif notification.kind == NotificationKind.RECOGNITION:
             subject = _(
                 "Schoolalert %(number)d: a child was recognised", number=notification.alert_id
             )
-            url = f"{base}/alerts/{notification.alert_id}"
             body = render_template(
-                "mail/recognition.txt", user=user, url=url, alert_id=notification.alert_id
+                "mail/recognition.txt", user=user, url=police_url, alert_id=notification.alert_id
+            )
+        else:
+            subject = str(FOUR_EYES_SUBJECTS[notification.kind]) % {"number": notification.alert_id}
+            body = render_template(
+                f"mail/alert_{notification.kind.value}.txt",
+                user=user,
+                url=police_url,
+                alert_id=notification.alert_id,
             )
     return subject, body

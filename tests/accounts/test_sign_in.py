@@ -216,7 +216,8 @@ def test_a_deactivated_users_cookie_and_token_stop_working(app, make_user, signe
     admin_client = signed_in(admin)
     page = admin_client.get(f"/admin/users/{user.id}")
     response = admin_client.post(
-        f"/admin/users/{user.id}/deactivate", data={"csrf_token": csrf_from(page.text)}
+        f"/admin/users/{user.id}/deactivate",
+        data={"csrf_token": csrf_from(page.text), "confirmed": "yes"},
     )
     assert response.status_code == 302
     assert client.get("/account").status_code == 302

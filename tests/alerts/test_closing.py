@@ -82,7 +82,9 @@ def test_a_recognition_reaches_the_investigator_at_once(world, run_jobs, mailbox
         json={"kind": "recognised", "child_name": "Noor"},
     )
     run_jobs()
-    to_investigator = [m for m in mailbox() if m["To"] == world.investigator.email]
+    to_investigator = [
+        m for m in mailbox() if m["To"] == world.investigator.email and "herkend" in m["Subject"]
+    ]
     assert len(to_investigator) == 1
     assert "Noor" not in to_investigator[0].get_content()
     assert f"/alerts/{alert_id}" in to_investigator[0].get_content()

@@ -77,5 +77,7 @@ def test_the_approval_form_states_it_too(world, web):
     refused = web.post(world.prosecutor, f"/alerts/{alert_id}/approve", {})
     assert refused.status_code == 422
     assert "Bevestig dat u elke afbeelding" in refused.text
-    done = web.post(world.prosecutor, f"/alerts/{alert_id}/approve", {"images_checked": "y"})
+    done = web.post(
+        world.prosecutor, f"/alerts/{alert_id}/approve", {"images_checked": "y", "confirmed": "yes"}
+    )
     assert done.status_code == 302

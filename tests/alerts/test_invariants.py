@@ -213,7 +213,8 @@ def test_i3_no_image_description_or_case_reference_in_mail_or_logs(
     )
     run_jobs()
     messages = mailbox()
-    assert len(messages) == 2 + 1 + 2  # published x2, recognition, ended x2
+    # published x2, recognition, ended x2, and to the police: submitted, approved
+    assert len(messages) == 2 + 1 + 2 + 2
     for message in messages:
         raw = bytes(message)
         for secret in (
@@ -434,7 +435,8 @@ def test_i8_mail_server_down_at_publish_then_back_exactly_once(
         sweep()
     run_jobs()
     recipients = sorted(message["To"] for message in mailbox())
-    assert recipients == sorted(user.email for user in world.staff)
+    police = [world.prosecutor, world.investigator]  # submitted; approved
+    assert recipients == sorted(user.email for user in [*world.staff, *police])
     with world.app.app_context():
         sent = db.session.scalars(
             select(Notification.sent_at).where(Notification.alert_id == alert_id)
@@ -455,12 +457,16 @@ def test_i8_redis_down_at_publish_then_back_exactly_once(world, app_config, run_
         pending = db.session.scalars(
             select(OutboxMessage.status).where(OutboxMessage.task == "notifications.deliver")
         ).all()
-        assert pending == [OutboxStatus.PENDING]
+        # one job each: the prosecutors' mail, the staff's batch, the investigator's mail
+        assert pending == [OutboxStatus.PENDING] * 3
         sweep()
-        sweep()  # twice: still one job
+        sweep()  # twice: still one job each
     run_jobs()
     run_jobs()
-    assert sorted(message["To"] for message in mailbox()) == sorted(u.email for u in world.staff)
+    police = [world.prosecutor, world.investigator]
+    assert sorted(message["To"] for message in mailbox()) == sorted(
+        u.email for u in [*world.staff, *police]
+    )
     with original_app.app_context():
         assert (
             db.session.scalar(
@@ -468,5 +474,5 @@ def test_i8_redis_down_at_publish_then_back_exactly_once(world, app_config, run_
                     Notification.alert_id == alert_id, Notification.sent_at.is_not(None)
                 )
             )
-            == 2
+            == 2 + 2
         )

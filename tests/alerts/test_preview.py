@@ -31,8 +31,9 @@ def test_the_preview_counts_per_police_unit(world):
     faint, targeted = (
         svg.split(f'class="map-dots {layer}" d="')[1] for layer in ("map-all", "map-hit")
     )
-    assert faint.split('"')[0].count("h0") == 3
+    assert faint.split('"')[0].count("h0") == 1  # the other participating location
     assert targeted.split('"')[0].count("h0") == 2
+    assert shown.others == 1
 
 
 def test_a_bad_targeting_is_refused_naming_the_key(world):

@@ -137,7 +137,7 @@ def test_uploads_are_rate_limited_like_the_api(two_uploads_an_hour, world, web):
 def test_removing_an_image_and_submitting(world, web):
     alert_id = world.draft()
     image_id = world.upload(alert_id).json["id"]
-    response = web.post(world.investigator, f"/alerts/{alert_id}/submit")
+    response = web.post(world.investigator, f"/alerts/{alert_id}/submit", {"confirmed": "yes"})
     assert response.status_code == 302
     assert state(world.app, alert_id) == (AlertStatus.SUBMITTED, 1)
     # Submitted: read-only for the investigator.
@@ -193,7 +193,7 @@ def test_approving_through_the_page(world, web):
     response = web.post(
         world.prosecutor,
         f"/alerts/{alert_id}/approve",
-        {"duration_days": "3", "images_checked": "y"},
+        {"duration_days": "3", "images_checked": "y", "confirmed": "yes"},
     )
     assert response.status_code == 302
     with world.app.app_context():

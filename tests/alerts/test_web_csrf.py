@@ -61,7 +61,7 @@ def test_a_form_without_its_csrf_token_is_refused(world, web, who, path, form):
     data = {
         "draft": draft_fields(world),
         "upload": {"file": (io.BytesIO(face()), "f.png"), "kind": "face", "attest": "y"},
-        "approve": {"images_checked": "y"},
+        "approve": {"images_checked": "y", "confirmed": "yes"},
         "reject": {"reason": "No."},
         "close": {"reason": "withdrawn"},
         "respond": {"kind": "recognised"},

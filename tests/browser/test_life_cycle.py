@@ -148,6 +148,8 @@ def test_the_life_of_an_alert(app, server, page, people):
         expect(page.locator(".notice-success")).to_be_visible()
     expect(main("#images img")).to_have_count(2)
     page.click("#submit-alert")
+    expect(main("#summary-images")).to_be_visible()  # check your answers first
+    page.click("#confirm-submit")
     expect(main(".badge-submitted")).to_be_visible()
 
     # -- the prosecutor approves ---------------------------------------------------------------
@@ -158,6 +160,8 @@ def test_the_life_of_an_alert(app, server, page, people):
     shot("2-review")
     page.check("#approve-form input[name=images_checked]")
     page.locator("#approve-form button[type=submit]").click()
+    expect(main("#summary-schools")).to_be_visible()  # check your answers first
+    page.click("#confirm-approve")
     expect(main(".badge-published")).to_be_visible()
 
     # -- a staff member of a targeted school answers -------------------------------------------

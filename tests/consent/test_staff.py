@@ -224,7 +224,7 @@ def test_board_admin_deactivates_staff_and_their_sessions_end(app, setup, make_u
     page = client.get(f"/boards/{setup.board.number}/staff")
     response = client.post(
         f"/boards/{setup.board.number}/staff/{member.id}/deactivate",
-        data={"csrf_token": csrf_from(page.text)},
+        data={"csrf_token": csrf_from(page.text), "confirmed": "yes"},
     )
     assert response.status_code == 302
     assert member_client.get("/account").status_code == 302  # back to sign-in
@@ -246,15 +246,16 @@ def test_board_admin_cannot_deactivate_other_boards_staff(
     client = signed_in(setup.admin)
     page = client.get(f"/boards/{setup.board.number}/staff")
     token = csrf_from(page.text)
+    confirmed = {"csrf_token": token, "confirmed": "yes"}
     assert (
         client.post(
-            f"/boards/{setup.board.number}/staff/{member.id}/deactivate", data={"csrf_token": token}
+            f"/boards/{setup.board.number}/staff/{member.id}/deactivate", data=confirmed
         ).status_code
         == 302
     )
     assert (
         client.post(
-            f"/boards/{other.board.number}/staff/{member.id}/deactivate", data={"csrf_token": token}
+            f"/boards/{other.board.number}/staff/{member.id}/deactivate", data=confirmed
         ).status_code
         == 404
     )

@@ -47,13 +47,13 @@ def test_board_admin_grants_and_withdraws_on_the_board_page(
         },
     )
     assert participating(setup.schools) == [True, True, False]
-    board_post(client, setup, "withdraw", {"scope": second.code})
+    board_post(client, setup, "withdraw", {"scope": second.code, "confirmed": "yes"})
     assert participating(setup.schools) == [True, False, False]
     board_post(client, setup, "grant", {"scope": "all", "terms_version": "1", "accept": "y"})
     assert participating(setup.schools) == [True, True, True]
-    board_post(client, setup, "withdraw", {"scope": "all"})
+    board_post(client, setup, "withdraw", {"scope": "all", "confirmed": "yes"})
     assert participating(setup.schools) == [False, False, False]
-    again = board_post(client, setup, "withdraw", {"scope": "all"})
+    again = board_post(client, setup, "withdraw", {"scope": "all", "confirmed": "yes"})
     assert again.status_code == 302
     assert "nothing to withdraw" in client.get(again.headers["Location"]).text
 
@@ -72,7 +72,7 @@ def test_other_boards_pages_are_404(setup, make_board_setup, signed_in):
     token_page = client.get(f"/boards/{setup.board.number}")
     response = client.post(
         f"/boards/{other.board.number}/withdraw",
-        data={"scope": "all", "csrf_token": csrf_from(token_page.text)},
+        data={"scope": "all", "confirmed": "yes", "csrf_token": csrf_from(token_page.text)},
     )
     assert response.status_code == 404
 

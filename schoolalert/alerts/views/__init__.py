@@ -19,8 +19,9 @@ from schoolalert.alerts.views import (  # noqa: E402
     closure,
     dashboard,
     drafts,
+    evaluation,
     images,
     page,
 )
 
-__all__ = ["approval", "bp", "closure", "dashboard", "drafts", "images", "page"]
+__all__ = ["approval", "bp", "closure", "dashboard", "drafts", "evaluation", "images", "page"]

@@ -12,6 +12,7 @@ from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
 from schoolalert.alerts import access, draft_parts
+from schoolalert.alerts.coverage import alert_coverage
 from schoolalert.alerts.forms import (
     IMAGE_KIND_LABELS,
     ApproveForm,
@@ -61,6 +62,7 @@ def alert_page(alert_id: int, status: int = 200, *, error: str | None = None, **
         images=[image for image in alert.images if image.blob_name],
         kind_labels=IMAGE_KIND_LABELS,
         stats=access.statistics(alert.id) if published else None,
+        coverage=alert_coverage(user, alert.id),
         preview=shown,
         preview_error=preview_error,
         may=_abilities(user, alert),
