@@ -35,6 +35,7 @@ from schoolalert.transaction import commit, rollback
 from schoolalert.web import context, errors, security, unit_of_work
 from schoolalert.web import input as web_input
 from schoolalert.web.errors import ApiError
+from schoolalert.web.form_errors import page_errors
 from schoolalert.web.i18n import select_locale
 from schoolalert.web.slots import template_slot
 
@@ -105,7 +106,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(security.add_security_headers)
     app.after_request(context.add_request_id_header)
     errors.init_app(app)
-    app.jinja_env.globals.update(template_slot=template_slot, current_locale=get_locale)
+    app.jinja_env.globals.update(
+        template_slot=template_slot, current_locale=get_locale, page_errors=page_errors
+    )
     return app
 
 

@@ -103,6 +103,7 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "portal.alert": STAFF,
     "portal.image": STAFF,
     "portal.respond": STAFF,
+    "portal.answered": STAFF,
     "api.openapi": PUBLIC,
     "api.accounts.issue_token": PUBLIC,
     "api.accounts.list_tokens": ADMIN,

@@ -20,7 +20,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 
-from schoolalert.alerts.models import Alert, ImageKind
+from schoolalert.alerts.models import Alert, CloseReason, ImageKind, ResponseKind
 from schoolalert.alerts.targeting import EXCLUDE, available_selectors
 from schoolalert.errors import InvalidInput
 from schoolalert.plugin_types import TargetingError, TargetingSelector
@@ -184,18 +184,43 @@ class RejectForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    reason = HiddenField()
+    reason = RadioField(_l("How does the alert end?"), validate_choice=False)
+
+    def __init__(self, *args: Any, identifiable: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [SelectChoice(CloseReason.WITHDRAWN.value, _l("The alert is withdrawn"))]
+        if identifiable:  # only a published alert can have found the child
+            choices.insert(
+                0, SelectChoice(CloseReason.IDENTIFIED.value, _l("The child is identified"))
+            )
+        self.reason.choices = choices
+
+
+SENSITIVE = {"autocomplete": "off", "spellcheck": "false"}
 
 
 class ResponseForm(FlaskForm):
-    kind = HiddenField()
-    message = TextAreaField(_l("What do you know? (optional)"))
-    child_name = StringField(_l("Name of the child (optional)"))
-    class_name = StringField(_l("Class or group (optional)"))
+    KINDS = (ResponseKind.RECOGNISED.value, ResponseKind.NOT_RECOGNISED.value)
+
+    kind = RadioField(
+        _l("Do you recognise this child?"),
+        choices=[
+            SelectChoice(ResponseKind.RECOGNISED.value, _l("Yes, I recognise this child")),
+            SelectChoice(
+                ResponseKind.NOT_RECOGNISED.value, _l("No, I do not recognise this child")
+            ),
+        ],
+        validate_choice=False,
+    )
+    message = TextAreaField(_l("What do you know? (optional)"), render_kw=SENSITIVE)
+    child_name = StringField(_l("Name of the child (optional)"), render_kw=SENSITIVE)
+    class_name = StringField(_l("Class or group (optional)"), render_kw=SENSITIVE)
     phone = StringField(
         _l("Your phone number, so the police can call you (optional)"),
-        render_kw={"type": "tel", "autocomplete": "tel"},
+        render_kw={"type": "tel", **SENSITIVE},
     )
+    # Set by the confirmation page when "I recognise this child" becomes "I do not".
+    confirm = HiddenField()
 
 
 class ConfirmForm(FlaskForm):

@@ -1,8 +1,10 @@
 """Staff answers: "I recognise this child" (with an optional, encrypted tip) or "I don't".
 
 A recognition reaches the investigator at once: a notification (an e-mail that says only that
-there is one) and the alert's dashboard item. Tips are sealed with the alert's response key and
-crypto-shredded when the retention period after closing ends.
+there is one) and the alert's dashboard item. A correction never erases an answer: every answer
+is kept as a revision with its tip and time, and withdrawing a recognition tells the investigator
+too. Tips are sealed with the alert's response key and crypto-shredded when the retention period
+after closing ends.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts import keys
 from schoolalert.alerts.access import staff_alert
 from schoolalert.alerts.keys import AlertCipher
-from schoolalert.alerts.models import Response, ResponseKind
+from schoolalert.alerts.models import Response, ResponseKind, ResponseRevision
 from schoolalert.alerts.police import police_alert
 from schoolalert.audit import services as audit
 from schoolalert.crypto.aead import tip_aad
@@ -37,6 +39,15 @@ TIP_FIELDS = {"message": 2000, "child_name": 200, "class_name": 100, "phone": 40
 
 
 @dataclass(frozen=True)
+class RevisionView:
+    """One answer as it was given."""
+
+    kind: ResponseKind
+    at: datetime
+    tip: dict[str, str] | None  # None after the retention purge
+
+
+@dataclass(frozen=True)
 class ResponseView:
     """A response as the investigator reads it."""
 
@@ -49,10 +60,27 @@ class ResponseView:
     updated_at: datetime
     tip: dict[str, str] | None  # None after the retention purge
     purged: bool
+    history: list[RevisionView]  # every answer, oldest first; the last is the current one
+
+    @property
+    def changed(self) -> bool:
+        return len({revision.kind for revision in self.history}) > 1
+
+
+def withdraws_recognition(user: User, alert_id: int, kind: str) -> bool:
+    """Whether this answer would turn the user's "I recognise this child" into "I do not" (the
+    web asks for confirmation first)."""
+    current = own_response(user, alert_id)
+    return (
+        current is not None
+        and current.kind == ResponseKind.RECOGNISED
+        and kind == ResponseKind.NOT_RECOGNISED
+    )
 
 
 def respond(user: User, alert_id: int, kind: str, tip: dict[str, Any] | None = None) -> Response:
-    """Record or correct the user's answer to a live alert of their school."""
+    """Record or correct the user's answer to a live alert of their school; the earlier answers
+    stay as revisions."""
     alert = staff_alert(user, alert_id)
     if kind not in {member.value for member in ResponseKind}:
         raise InvalidInput(str(_l("Answer recognised or not_recognised.")), field="kind")
@@ -72,6 +100,14 @@ def respond(user: User, alert_id: int, kind: str, tip: dict[str, Any] | None = N
     response.kind = ResponseKind(kind)
     response.updated_at = utcnow()
     response.tip_sealed = _seal(alert.id, response.id, cleaned) if cleaned else None
+    revision = ResponseRevision(
+        response_id=response.id,
+        alert_id=alert.id,
+        kind=response.kind,
+        tip_sealed=response.tip_sealed,
+        created_at=response.updated_at,
+    )
+    db.session.add(revision)
     db.session.flush()
     audit.record(
         "response.recorded",
@@ -79,14 +115,15 @@ def respond(user: User, alert_id: int, kind: str, tip: dict[str, Any] | None = N
         object_type="response",
         object_id=response.id,
         alert_id=alert.id,
-        details={"kind": kind, "corrected": corrected},
+        details={"kind": kind, "corrected": corrected, "revision": revision.id},
     )
     if response.kind == ResponseKind.RECOGNISED and previous != ResponseKind.RECOGNISED:
         notify(
-            NotificationKind.RECOGNITION,
-            alert.id,
-            [alert.created_by_id],
-            extra=f"{response.id}-{int(response.updated_at.timestamp())}",
+            NotificationKind.RECOGNITION, alert.id, [alert.created_by_id], extra=str(revision.id)
+        )
+    elif previous == ResponseKind.RECOGNISED and response.kind != ResponseKind.RECOGNISED:
+        notify(
+            NotificationKind.ANSWER_CHANGED, alert.id, [alert.created_by_id], extra=str(revision.id)
         )
     current_app.extensions["schoolalert.plugins"].track_event(
         ResponseReceived(
@@ -104,6 +141,18 @@ def own_response(user: User, alert_id: int) -> Response | None:
     return db.session.scalar(
         select(Response).where(Response.alert_id == alert_id, Response.user_id == user.id)
     )
+
+
+def own_answers(user: User, alert_ids: list[int]) -> dict[int, ResponseKind]:
+    """The user's current answer per alert, for the portal list."""
+    if not alert_ids:
+        return {}
+    rows = db.session.execute(
+        select(Response.alert_id, Response.kind).where(
+            Response.user_id == user.id, Response.alert_id.in_(alert_ids)
+        )
+    )
+    return dict(rows)
 
 
 def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]:
@@ -125,6 +174,19 @@ def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]
         alert_id=alert.id,
         details={"count": len(rows)},
     )
+    history: dict[int, list[RevisionView]] = {}
+    for revision in db.session.scalars(
+        select(ResponseRevision)
+        .where(ResponseRevision.alert_id == alert.id)
+        .order_by(ResponseRevision.created_at, ResponseRevision.id)
+    ):
+        history.setdefault(revision.response_id, []).append(
+            RevisionView(
+                kind=revision.kind,
+                at=revision.created_at,
+                tip=_open(alert.id, revision.response_id, revision.tip_sealed, key),
+            )
+        )
     return [
         ResponseView(
             id=response.id,
@@ -136,6 +198,7 @@ def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]
             updated_at=response.updated_at,
             tip=_open(alert.id, response.id, response.tip_sealed, key),
             purged=response.purged_at is not None,
+            history=history.get(response.id, []),
         )
         for response, code, name in rows
     ]

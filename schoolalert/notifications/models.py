@@ -16,6 +16,7 @@ class NotificationKind(StrEnum):
     PUBLISHED = "published"  # to staff: there is an alert for your school
     ENDED = "ended"  # to staff: the alert has ended, thank you
     RECOGNITION = "recognition"  # to the investigator: someone recognised the child
+    ANSWER_CHANGED = "changed"  # to the investigator: someone withdrew their recognition
 
 
 class SkipReason(StrEnum):

@@ -173,9 +173,13 @@ def test_the_life_of_an_alert(app, server, page, people):
     staff_alert_url = page.url
     assert _images_loaded(page) == 2
     image_url = main(".image-grid img").first.get_attribute("src")
+    expect(page.locator("#tip-fields")).to_be_hidden()  # shown for "yes" only
+    page.check("input[name=kind][value=recognised]")
     page.fill("textarea[name=message]", "Zit bij ons in groep 4.")
     shot("3-portal")
-    page.click("#answer-recognised")
+    page.click("#send-answer")
+    expect(page.locator("#answered")).to_have_attribute("data-kind", "recognised")
+    page.goto(staff_alert_url)
     expect(page.locator("#my-answer")).to_have_attribute("data-kind", "recognised")
 
     # -- the investigator sees the recognition and closes the alert ----------------------------
@@ -184,7 +188,8 @@ def test_the_life_of_an_alert(app, server, page, people):
     expect(page.locator("#recognised-heading")).to_be_visible()
     shot("4-dashboard")
     page.goto(alert_url)
-    page.click("#close-identified")
+    page.click("#close-alert")
+    page.check("input[name=reason][value=identified]")
     page.click("#confirm-close")
     expect(page.locator("#purge-verified")).to_be_visible()
     shot("5-purge-record")
