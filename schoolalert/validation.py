@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from schoolalert.errors import InvalidInput
@@ -74,7 +75,8 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind in {"missing", "string_too_short"}:
         return str(_l("This field is required."))
     if kind == "string_too_long":
-        return str(_l("At most %(count)d characters.", count=context["max_length"]))
+        limit = context["max_length"]
+        return ngettext("At most %(num)d character.", "At most %(num)d characters.", limit)
     if kind == "extra_forbidden":
         return str(_l("Unknown field: %(name)s.", name=str(error["loc"][-1])))
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:

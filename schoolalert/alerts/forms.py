@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
@@ -67,7 +68,9 @@ class DraftForm(FlaskForm):
         super().__init__(*args, **kwargs)
         maximum = current_app.config["ALERT_MAX_DAYS"]
         self.duration_days.render_kw = {"type": "number", "min": 1, "max": maximum}
-        self.duration_days.description = _l("At most %(max)d days.", max=maximum)
+        self.duration_days.description = ngettext(
+            "At most %(num)d day.", "At most %(num)d days.", maximum
+        )
 
 
 def draft_form_data(alert: Alert, description: str | None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from schoolalert.accounts.models import User
@@ -152,7 +153,7 @@ def own_answers(user: User, alert_ids: list[int]) -> dict[int, ResponseKind]:
             Response.user_id == user.id, Response.alert_id.in_(alert_ids)
         )
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]:
@@ -216,7 +217,10 @@ def _clean_tip(tip: dict[str, Any]) -> dict[str, str]:
         if value in (None, ""):
             continue
         if not isinstance(value, str) or len(value) > limit:
-            raise InvalidInput(str(_l("At most %(count)d characters.", count=limit)), field=name)
+            raise InvalidInput(
+                ngettext("At most %(num)d character.", "At most %(num)d characters.", limit),
+                field=name,
+            )
         cleaned[name] = value.strip()
     return cleaned
 
