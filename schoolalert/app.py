@@ -324,6 +324,13 @@ def _refuse_bad_text() -> None:
         raise ApiError(422, "unprocessable", message, field=field)
 
 
+# Forms whose POST, once signed in, only redirects: refreshing the recovery codes (the answer to
+# the enrolment's POST, whose CSRF token the new session replaced) leads to a page, not an error.
+REDIRECT_ONLY_WHEN_SIGNED_IN = frozenset({"accounts.enrol"})
+
+
 def _protect_web_forms() -> None:
     if request.method in {"POST", "PUT", "PATCH", "DELETE"} and not permissions.is_api_request():
+        if request.endpoint in REDIRECT_ONLY_WHEN_SIGNED_IN and accounts_auth.is_signed_in():
+            return
         csrf.protect()

@@ -55,6 +55,7 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.end_own_session": EVERY_ROLE,
     "accounts.end_all_own_sessions": EVERY_ROLE,
     "accounts.regenerate_recovery_codes": EVERY_ROLE,
+    "accounts.recovery_codes": EVERY_ROLE,
     "accounts.change_password": EVERY_ROLE,
     "admin_users.users": ADMIN,
     "admin_users.invite": ADMIN,
