@@ -4,7 +4,7 @@ A model validates the JSON the API receives (and the dictionary a web form build
 JSON Schema is what the OpenAPI document embeds (:func:`schoolalert.api.openapi.document` with
 ``request_model=``), so the check and the description cannot drift apart. :func:`validate`
 turns Pydantic's errors into :class:`~schoolalert.errors.InvalidInput` naming the first bad
-field, with a message in the user's language.
+field (and listing every one), with messages in the user's language.
 
 Every string of a model is checked for lone surrogates and control characters (tab and line
 breaks are allowed in texts), the same rule as the web boundary.
@@ -63,9 +63,12 @@ def validate(model: type[MODEL], data: Mapping[str, Any]) -> MODEL:
     try:
         return model.model_validate(dict(data))
     except ValidationError as errors:
-        error = errors.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in error["loc"]) or None
-        raise InvalidInput(_message(error), field=field) from None
+        problems = [
+            (".".join(str(part) for part in error["loc"]) or None, _message(error))
+            for error in errors.errors(include_url=False)
+        ]
+        field, message = problems[0]
+        raise InvalidInput(message, field=field, problems=problems) from None
 
 
 def _message(error: Mapping[str, Any]) -> str:

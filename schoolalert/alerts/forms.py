@@ -29,6 +29,9 @@ from schoolalert.plugin_types import TargetingError, TargetingSelector
 CORE_TARGETING = ("all", "schools", EXCLUDE)
 CODE_SEPARATORS = re.compile(r"[\s,;]+")
 
+# A child's or a case's details: the browser must not remember them for autofill.
+SENSITIVE = {"autocomplete": "off", "spellcheck": "false"}
+
 IMAGE_KIND_LABELS = {
     ImageKind.FACE: _l("Face"),
     ImageKind.CLOTHING: _l("Clothing"),
@@ -43,18 +46,24 @@ class DraftForm(FlaskForm):
             "Estimated age, visible features, clothing, period and region of the images. "
             "No case details: schools see exactly this text."
         ),
+        render_kw={"autocomplete": "off"},
     )
-    age_estimate = StringField(_l("Estimated age"), description=_l("An age or a range: 7 or 6-8."))
-    case_reference = StringField(_l("Case reference (police only)"))
+    age_estimate = StringField(
+        _l("Estimated age"), description=_l("An age or a range: 7 or 6-8."), render_kw=SENSITIVE
+    )
+    case_reference = StringField(_l("Case reference (police only)"), render_kw=SENSITIVE)
     justification = TextAreaField(
         _l("Justification (police and public prosecutor only)"),
         description=_l(
             "Abuse established in the Netherlands, why the child cannot be identified otherwise, "
             "why a school alert is proportionate."
         ),
+        render_kw={"autocomplete": "off"},
     )
-    order_number = StringField(_l("Order number of the public prosecutor"))
-    order_date = StringField(_l("Date of the order"), render_kw={"type": "date"})
+    order_number = StringField(_l("Order number of the public prosecutor"), render_kw=SENSITIVE)
+    order_date = StringField(
+        _l("Date of the order"), render_kw={"type": "date", "autocomplete": "off"}
+    )
     other_means_exhausted = BooleanField(_l("Other means of identification are exhausted"))
     duration_days = StringField(_l("Proposed duration in days"))
     all = BooleanField(_l("All participating schools"))
@@ -147,13 +156,18 @@ def selector_values(targeting: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def place_error(form: FlaskForm, error: InvalidInput) -> dict[str, str]:
-    """Put the service's error at its field; returns errors for fields the form does not have
-    (``targeting`` and plugin selectors), by name."""
-    field = form._fields.get(error.field or "")
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-        return {}
-    return {error.field or "form": error.message}
+    """Put each of the service's errors at its field; returns errors for fields the form does
+    not have (``targeting`` and plugin selectors), by name."""
+    others: dict[str, str] = {}
+    for name, message in error.problems:
+        key = (name or "form").split(".")[0]
+        field = form._fields.get(key)
+        if field is not None:
+            if message not in field.errors:
+                field.errors = [*field.errors, message]
+        else:
+            others.setdefault(key, message)
+    return others
 
 
 class ImageForm(FlaskForm):
@@ -183,7 +197,7 @@ class ApproveForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for the investigator"))
+    reason = TextAreaField(_l("Reason for the investigator"), render_kw={"autocomplete": "off"})
 
 
 class CloseForm(FlaskForm):
@@ -197,9 +211,6 @@ class CloseForm(FlaskForm):
                 0, SelectChoice(CloseReason.IDENTIFIED.value, _l("The child is identified"))
             )
         self.reason.choices = choices
-
-
-SENSITIVE = {"autocomplete": "off", "spellcheck": "false"}
 
 
 class ResponseForm(FlaskForm):
