@@ -38,4 +38,6 @@ def _form_errors(form: Form) -> list[tuple[str, str]]:
             messages = [message for values in messages.values() for message in values]
         target = f"{field.id}-0" if field.type == "RadioField" else field.id
         items.extend((f"#{target}", str(message)) for message in messages)
+    # Errors of the whole form (WTForms' form_errors), shown where the form has ``form-error``.
+    items.extend(("#form-error", str(message)) for message in getattr(form, "form_errors", []))
     return items
