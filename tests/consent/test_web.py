@@ -56,7 +56,7 @@ def test_board_admin_grants_and_withdraws_on_the_board_page(
     assert participating(setup.schools) == [False, False, False]
     again = board_post(client, setup, "withdraw", {"scope": "all"})
     assert again.status_code == 302
-    assert "nothing to withdraw" in client.get(again.headers["Location"]).text
+    assert "niets in te trekken" in client.get(again.headers["Location"]).text
 
 
 def test_the_board_page_is_read_only_for_administrators(setup, make_user, signed_in):
