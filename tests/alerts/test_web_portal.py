@@ -44,6 +44,9 @@ def test_staff_of_a_targeted_school_see_the_alert_and_its_images(world, web):
     assert 'type="radio" value="recognised"' in page.text.replace('id="kind-0" name="kind" ', "")
     assert 'value="not_recognised"' in page.text
     assert 'data-reveals="tip-fields"' in page.text
+    for name in ("message", "child_name", "class_name", "phone"):  # never kept for autofill
+        tag = page.text[page.text.rindex("<", 0, page.text.index(f'name="{name}"')) :]
+        assert 'autocomplete="off"' in tag[: tag.index(">")]
     assert 'href="tel:112"' in page.text
 
 
