@@ -37,6 +37,7 @@ from schoolalert.transaction import commit, rollback
 from schoolalert.web import context, errors, security, unit_of_work
 from schoolalert.web import input as web_input
 from schoolalert.web.errors import ApiError
+from schoolalert.web.form_errors import page_errors
 from schoolalert.web.i18n import select_locale
 from schoolalert.web.slots import template_slot
 
@@ -110,7 +111,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(context.add_request_id_header)
     errors.init_app(app)
     app.jinja_env.globals.update(
-        template_slot=template_slot, current_locale=get_locale, audit_label=audit_label
+        template_slot=template_slot,
+        current_locale=get_locale,
+        audit_label=audit_label,
+        page_errors=page_errors,
     )
     return app
 
@@ -339,6 +343,13 @@ def _refuse_unknown_query_parameters() -> None:
         raise ApiError(422, "unprocessable", message, field=unknown[0])
 
 
+# Forms whose POST, once signed in, only redirects: refreshing the recovery codes (the answer to
+# the enrolment's POST, whose CSRF token the new session replaced) leads to a page, not an error.
+REDIRECT_ONLY_WHEN_SIGNED_IN = frozenset({"accounts.enrol"})
+
+
 def _protect_web_forms() -> None:
     if request.method in {"POST", "PUT", "PATCH", "DELETE"} and not permissions.is_api_request():
+        if request.endpoint in REDIRECT_ONLY_WHEN_SIGNED_IN and accounts_auth.is_signed_in():
+            return
         csrf.protect()

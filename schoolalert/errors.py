@@ -33,8 +33,21 @@ class Conflict(DomainError):
 
 
 class InvalidInput(DomainError):
+    """Bad input; ``field`` and ``message`` are the first problem, ``problems`` every one found
+    (``(field, message)`` pairs) so that a form can show them all at once."""
+
     status = 422
     code = "unprocessable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        problems: list[tuple[str | None, str]] | None = None,
+    ) -> None:
+        super().__init__(message, field=field)
+        self.problems = problems or [(field, message)]
 
 
 class Unresolvable(InvalidInput):

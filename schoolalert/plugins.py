@@ -51,7 +51,7 @@ class InstalledPlugin:
     name: str
     module: ModuleType
     version: str | None
-    summary: str
+    summary: Any  # the module's SUMMARY (a lazy translated string) or its docstring's first line
 
     @property
     def path(self) -> Path:
@@ -99,7 +99,8 @@ class PluginManager:
             name=name,
             module=module,
             version=dist.version if dist else None,
-            summary=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else "",
+            summary=getattr(module, "SUMMARY", None)
+            or ((module.__doc__ or "").strip().splitlines() or [""])[0],
         )
 
     # -- enabled state ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ A model validates the JSON the API receives (and the dictionary a web form build
 JSON Schema is what the OpenAPI document embeds (:func:`schoolalert.api.openapi.document` with
 ``request_model=``), so the check and the description cannot drift apart. :func:`validate`
 turns Pydantic's errors into :class:`~schoolalert.errors.InvalidInput` naming the first bad
-field, with a message in the user's language.
+field (and listing every one), with messages in the user's language.
 
 Every string of a model is checked for lone surrogates and control characters (tab and line
 breaks are allowed in texts), the same rule as the web boundary.
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -125,12 +126,16 @@ def validate(model: type[MODEL], data: Mapping[str, Any]) -> MODEL:
         return model.model_validate(dict(data))
     except ValidationError as errors:
         # Of a union's errors, one about the value beats one about a type the value is not.
-        error = min(
+        found = sorted(
             errors.errors(include_url=False), key=lambda error: error["type"].endswith("_type")
         )
-        field = _field(error["loc"])
-        own = model.refusals.get(field or "")
-        raise InvalidInput(str(own) if own else _message(error), field=field) from None
+        problems: dict[str | None, str] = {}
+        for error in found:
+            field = _field(error["loc"])
+            own = model.refusals.get(field or "")
+            problems.setdefault(field, str(own) if own else _message(error))
+        field, message = next(iter(problems.items()))
+        raise InvalidInput(message, field=field, problems=list(problems.items())) from None
 
 
 def _field(location: tuple[str | int, ...]) -> str | None:
@@ -149,7 +154,8 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind in {"missing", "string_too_short"}:
         return str(_l("This field is required."))
     if kind == "string_too_long":
-        return str(_l("At most %(count)d characters.", count=context["max_length"]))
+        limit = context["max_length"]
+        return ngettext("At most %(num)d character.", "At most %(num)d characters.", limit)
     if kind == "extra_forbidden":
         return str(_l("Unknown field: %(name)s.", name=str(error["loc"][-1])))
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:

@@ -37,6 +37,11 @@ from schoolalert.plugin_api import (
     received_alerts,
 )
 
+SUMMARY = _l(
+    "Support referral: school staff ask for expert support after an alert; "
+    "support organisations take the requests up."
+)
+
 
 @hookimpl
 def schoolalert_register_blueprints(app: Flask) -> list[PluginBlueprint]:

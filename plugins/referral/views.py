@@ -75,7 +75,11 @@ class SupportForm(FlaskForm):
         default=Urgency.NORMAL.value,
         validators=[InputRequired()],
     )
-    phone = StringField(_l("Phone number (optional)"), validators=[Optional()])
+    phone = StringField(
+        _l("Phone number (optional)"),
+        validators=[Optional()],
+        render_kw={"type": "tel", "autocomplete": "off"},
+    )
     share_contact = BooleanField(CONSENT_TEXT)
 
 

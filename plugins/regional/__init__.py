@@ -11,12 +11,18 @@ from typing import Any
 
 from flask import Flask, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from plugins.regional.selectors import selectors
 from plugins.regional.views import PERMISSIONS, blueprint
 from schoolalert import hookimpl
 from schoolalert.plugin_api import PluginBlueprint, TargetingSelector
+
+SUMMARY = _l(
+    "Regional targeting: reach schools by police unit, province, municipality, "
+    "postcode area or radius around a point."
+)
 
 
 @hookimpl

@@ -77,9 +77,26 @@ def send_link(link_id: int) -> None:
             else _("Choose a new Schoolalert password")
         )
         body = render_template(
-            f"mail/{template}.txt", user=user, url=url, expires_at=link.expires_at
+            f"mail/{template}.txt",
+            user=user,
+            url=url,
+            expires_at=link.expires_at,
+            board=inviting_board(link),
         )
     send_mail(user.email, subject, body)
+
+
+def inviting_board(link: OneTimeLink) -> str | None:
+    """The name of the school board that invited: the inviter's board, else the invited
+    person's (a board's own staff); None for accounts the administrators make."""
+    inviter = db.session.get(User, link.created_by_id) if link.created_by_id else None
+    for person in (inviter, link.user):
+        if person is None:
+            continue
+        board = person.board or (person.school.board if person.school else None)
+        if board is not None and board.name:
+            return board.name
+    return None
 
 
 def redeemable_link(token: str, purpose: LinkPurpose) -> OneTimeLink:

@@ -31,6 +31,11 @@ class Enrolment:
     secret: str
     provisioning_uri: str
 
+    @property
+    def grouped_secret(self) -> str:
+        """The key in groups of four, as authenticator apps accept it typed."""
+        return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
+
     def qr_svg(self) -> Markup:
         """The provisioning URI as an inline SVG QR code, drawn by the app (no external service)."""
         qr = segno.make(self.provisioning_uri, error="m")

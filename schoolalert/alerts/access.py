@@ -129,6 +129,13 @@ def received_alert(user: User, alert_id: int) -> Alert:
     return alert
 
 
+def has_ended(alert: Alert) -> bool:
+    """Closed, or past its end date."""
+    return alert.status == AlertStatus.CLOSED or (
+        alert.expires_at is not None and alert.expires_at <= utcnow()
+    )
+
+
 def readable_alert(user: User, alert_id: int) -> Alert:
     """An alert whose images the user may see: staff by I1, police while not closed."""
     if user.role == Role.SCHOOL_STAFF:

@@ -35,6 +35,7 @@ from schoolalert.alerts.models import (
     CloseReason,
     PurgeRecord,
     Response,
+    ResponseRevision,
 )
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.settings import setting
@@ -252,6 +253,12 @@ def purge_expired_responses() -> int:
             update(Response)
             .where(Response.alert_id == record.alert_id)
             .values(tip_sealed=None, purged_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(ResponseRevision)
+            .where(ResponseRevision.alert_id == record.alert_id)
+            .values(tip_sealed=None)
             .execution_options(synchronize_session=False)
         )
         record.responses_purged_at = now

@@ -15,18 +15,22 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 
-from schoolalert.alerts.models import Alert, ImageKind
+from schoolalert.alerts.models import Alert, CloseReason, ImageKind, ResponseKind
 from schoolalert.alerts.targeting import EXCLUDE, available_selectors
 from schoolalert.errors import InvalidInput
 from schoolalert.plugin_types import TargetingError, TargetingSelector
 
 CORE_TARGETING = ("all", "schools", EXCLUDE)
 CODE_SEPARATORS = re.compile(r"[\s,;]+")
+
+# A child's or a case's details: the browser must not remember them for autofill.
+SENSITIVE = {"autocomplete": "off", "spellcheck": "false"}
 
 IMAGE_KIND_LABELS = {
     ImageKind.FACE: _l("Face"),
@@ -42,18 +46,24 @@ class DraftForm(FlaskForm):
             "Estimated age, visible features, clothing, period and region of the images. "
             "No case details: schools see exactly this text."
         ),
+        render_kw={"autocomplete": "off"},
     )
-    age_estimate = StringField(_l("Estimated age"), description=_l("An age or a range: 7 or 6-8."))
-    case_reference = StringField(_l("Case reference (police only)"))
+    age_estimate = StringField(
+        _l("Estimated age"), description=_l("An age or a range: 7 or 6-8."), render_kw=SENSITIVE
+    )
+    case_reference = StringField(_l("Case reference (police only)"), render_kw=SENSITIVE)
     justification = TextAreaField(
         _l("Justification (police and public prosecutor only)"),
         description=_l(
             "Abuse established in the Netherlands, why the child cannot be identified otherwise, "
             "why a school alert is proportionate."
         ),
+        render_kw={"autocomplete": "off"},
     )
-    order_number = StringField(_l("Order number of the public prosecutor"))
-    order_date = StringField(_l("Date of the order"), render_kw={"type": "date"})
+    order_number = StringField(_l("Order number of the public prosecutor"), render_kw=SENSITIVE)
+    order_date = StringField(
+        _l("Date of the order"), render_kw={"type": "date", "autocomplete": "off"}
+    )
     other_means_exhausted = BooleanField(_l("Other means of identification are exhausted"))
     duration_days = StringField(_l("Proposed duration in days"))
     all = BooleanField(_l("All participating schools"))
@@ -67,7 +77,9 @@ class DraftForm(FlaskForm):
         super().__init__(*args, **kwargs)
         maximum = current_app.config["ALERT_MAX_DAYS"]
         self.duration_days.render_kw = {"type": "number", "min": 1, "max": maximum}
-        self.duration_days.description = _l("At most %(max)d days.", max=maximum)
+        self.duration_days.description = ngettext(
+            "At most %(num)d day.", "At most %(num)d days.", maximum
+        )
 
 
 def draft_form_data(alert: Alert, description: str | None) -> dict[str, Any]:
@@ -144,13 +156,18 @@ def selector_values(targeting: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def place_error(form: FlaskForm, error: InvalidInput) -> dict[str, str]:
-    """Put the service's error at its field; returns errors for fields the form does not have
-    (``targeting`` and plugin selectors), by name."""
-    field = form._fields.get(error.field or "")
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-        return {}
-    return {error.field or "form": error.message}
+    """Put each of the service's errors at its field; returns errors for fields the form does
+    not have (``targeting`` and plugin selectors), by name."""
+    others: dict[str, str] = {}
+    for name, message in error.problems:
+        key = (name or "form").split(".")[0]
+        field = form._fields.get(key)
+        if field is not None:
+            if message not in field.errors:
+                field.errors = [*field.errors, message]
+        else:
+            others.setdefault(key, message)
+    return others
 
 
 class ImageForm(FlaskForm):
@@ -180,22 +197,44 @@ class ApproveForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for the investigator"))
+    reason = TextAreaField(_l("Reason for the investigator"), render_kw={"autocomplete": "off"})
 
 
 class CloseForm(FlaskForm):
-    reason = HiddenField()
+    reason = RadioField(_l("How does the alert end?"), validate_choice=False)
+
+    def __init__(self, *args: Any, identifiable: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [SelectChoice(CloseReason.WITHDRAWN.value, _l("The alert is withdrawn"))]
+        if identifiable:  # only a published alert can have found the child
+            choices.insert(
+                0, SelectChoice(CloseReason.IDENTIFIED.value, _l("The child is identified"))
+            )
+        self.reason.choices = choices
 
 
 class ResponseForm(FlaskForm):
-    kind = HiddenField()
-    message = TextAreaField(_l("What do you know? (optional)"))
-    child_name = StringField(_l("Name of the child (optional)"))
-    class_name = StringField(_l("Class or group (optional)"))
+    KINDS = (ResponseKind.RECOGNISED.value, ResponseKind.NOT_RECOGNISED.value)
+
+    kind = RadioField(
+        _l("Do you recognise this child?"),
+        choices=[
+            SelectChoice(ResponseKind.RECOGNISED.value, _l("Yes, I recognise this child")),
+            SelectChoice(
+                ResponseKind.NOT_RECOGNISED.value, _l("No, I do not recognise this child")
+            ),
+        ],
+        validate_choice=False,
+    )
+    message = TextAreaField(_l("What do you know? (optional)"), render_kw=SENSITIVE)
+    child_name = StringField(_l("Name of the child (optional)"), render_kw=SENSITIVE)
+    class_name = StringField(_l("Class or group (optional)"), render_kw=SENSITIVE)
     phone = StringField(
         _l("Your phone number, so the police can call you (optional)"),
-        render_kw={"type": "tel", "autocomplete": "tel"},
+        render_kw={"type": "tel", **SENSITIVE},
     )
+    # Set by the confirmation page when "I recognise this child" becomes "I do not".
+    confirm = HiddenField()
 
 
 class ConfirmForm(FlaskForm):

@@ -150,6 +150,21 @@ class Response(db.Model):
     purged_at: Mapped[datetime | None]
 
 
+class ResponseRevision(db.Model):
+    """One answer as it was given: a response's history, never changed or deleted before the
+    retention purge (which only shreds the tip)."""
+
+    __tablename__ = "response_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    kind: Mapped[ResponseKind] = mapped_column(str_enum(ResponseKind, length=16))
+    # Sealed like the response's tip (same key and associated data).
+    tip_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PurgeRecord(db.Model):
     """What was destroyed for a closed alert, when, by whom, and whether it was verified."""
 

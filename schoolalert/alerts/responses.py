@@ -1,8 +1,10 @@
 """Staff answers: "I recognise this child" (with an optional, encrypted tip) or "I don't".
 
 A recognition reaches the investigator at once: a notification (an e-mail that says only that
-there is one) and the alert's dashboard item. Tips are sealed with the alert's response key and
-crypto-shredded when the retention period after closing ends.
+there is one) and the alert's dashboard item. A correction never erases an answer: every answer
+is kept as a revision with its tip and time, and withdrawing a recognition tells the investigator
+too. Tips are sealed with the alert's response key and crypto-shredded when the retention period
+after closing ends.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Literal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from schoolalert.accounts.models import User
@@ -21,7 +24,7 @@ from schoolalert.accounts.roles import Role, require_role
 from schoolalert.alerts import keys
 from schoolalert.alerts.access import staff_alert
 from schoolalert.alerts.keys import AlertCipher
-from schoolalert.alerts.models import Response, ResponseKind
+from schoolalert.alerts.models import Response, ResponseKind, ResponseRevision
 from schoolalert.alerts.police import police_alert
 from schoolalert.audit import services as audit
 from schoolalert.crypto.aead import tip_aad
@@ -51,6 +54,15 @@ class ResponseInput(RequestModel):
 
 
 @dataclass(frozen=True)
+class RevisionView:
+    """One answer as it was given."""
+
+    kind: ResponseKind
+    at: datetime
+    tip: dict[str, str] | None  # None after the retention purge
+
+
+@dataclass(frozen=True)
 class ResponseView:
     """A response as the investigator reads it."""
 
@@ -63,10 +75,27 @@ class ResponseView:
     updated_at: datetime
     tip: dict[str, str] | None  # None after the retention purge
     purged: bool
+    history: list[RevisionView]  # every answer, oldest first; the last is the current one
+
+    @property
+    def changed(self) -> bool:
+        return len({revision.kind for revision in self.history}) > 1
+
+
+def withdraws_recognition(user: User, alert_id: int, kind: str) -> bool:
+    """Whether this answer would turn the user's "I recognise this child" into "I do not" (the
+    web asks for confirmation first)."""
+    current = own_response(user, alert_id)
+    return (
+        current is not None
+        and current.kind == ResponseKind.RECOGNISED
+        and kind == ResponseKind.NOT_RECOGNISED
+    )
 
 
 def respond(user: User, alert_id: int, kind: str, tip: dict[str, Any] | None = None) -> Response:
-    """Record or correct the user's answer to a live alert of their school."""
+    """Record or correct the user's answer to a live alert of their school; the earlier answers
+    stay as revisions."""
     alert = staff_alert(user, alert_id)
     if kind not in {member.value for member in ResponseKind}:
         raise InvalidInput(str(_l("Answer recognised or not_recognised.")), field="kind")
@@ -86,6 +115,14 @@ def respond(user: User, alert_id: int, kind: str, tip: dict[str, Any] | None = N
     response.kind = ResponseKind(kind)
     response.updated_at = utcnow()
     response.tip_sealed = _seal(alert.id, response.id, cleaned) if cleaned else None
+    revision = ResponseRevision(
+        response_id=response.id,
+        alert_id=alert.id,
+        kind=response.kind,
+        tip_sealed=response.tip_sealed,
+        created_at=response.updated_at,
+    )
+    db.session.add(revision)
     db.session.flush()
     audit.record(
         "response.recorded",
@@ -93,14 +130,15 @@ def respond(user: User, alert_id: int, kind: str, tip: dict[str, Any] | None = N
         object_type="response",
         object_id=response.id,
         alert_id=alert.id,
-        details={"kind": kind, "corrected": corrected},
+        details={"kind": kind, "corrected": corrected, "revision": revision.id},
     )
     if response.kind == ResponseKind.RECOGNISED and previous != ResponseKind.RECOGNISED:
         notify(
-            NotificationKind.RECOGNITION,
-            alert.id,
-            [alert.created_by_id],
-            extra=f"{response.id}-{int(response.updated_at.timestamp())}",
+            NotificationKind.RECOGNITION, alert.id, [alert.created_by_id], extra=str(revision.id)
+        )
+    elif previous == ResponseKind.RECOGNISED and response.kind != ResponseKind.RECOGNISED:
+        notify(
+            NotificationKind.ANSWER_CHANGED, alert.id, [alert.created_by_id], extra=str(revision.id)
         )
     current_app.extensions["schoolalert.plugins"].track_event(
         ResponseReceived(
@@ -118,6 +156,18 @@ def own_response(user: User, alert_id: int) -> Response | None:
     return db.session.scalar(
         select(Response).where(Response.alert_id == alert_id, Response.user_id == user.id)
     )
+
+
+def own_answers(user: User, alert_ids: list[int]) -> dict[int, ResponseKind]:
+    """The user's current answer per alert, for the portal list."""
+    if not alert_ids:
+        return {}
+    rows = db.session.execute(
+        select(Response.alert_id, Response.kind).where(
+            Response.user_id == user.id, Response.alert_id.in_(alert_ids)
+        )
+    )
+    return dict(rows.all())
 
 
 def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]:
@@ -139,6 +189,19 @@ def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]
         alert_id=alert.id,
         details={"count": len(rows)},
     )
+    history: dict[int, list[RevisionView]] = {}
+    for revision in db.session.scalars(
+        select(ResponseRevision)
+        .where(ResponseRevision.alert_id == alert.id)
+        .order_by(ResponseRevision.created_at, ResponseRevision.id)
+    ):
+        history.setdefault(revision.response_id, []).append(
+            RevisionView(
+                kind=revision.kind,
+                at=revision.created_at,
+                tip=_open(alert.id, revision.response_id, revision.tip_sealed, key),
+            )
+        )
     return [
         ResponseView(
             id=response.id,
@@ -150,6 +213,7 @@ def responses_for_investigator(actor: User, alert_id: int) -> list[ResponseView]
             updated_at=response.updated_at,
             tip=_open(alert.id, response.id, response.tip_sealed, key),
             purged=response.purged_at is not None,
+            history=history.get(response.id, []),
         )
         for response, code, name in rows
     ]
@@ -167,7 +231,10 @@ def _clean_tip(tip: dict[str, Any]) -> dict[str, str]:
         if value in (None, ""):
             continue
         if not isinstance(value, str) or len(value) > limit:
-            raise InvalidInput(str(_l("At most %(count)d characters.", count=limit)), field=name)
+            raise InvalidInput(
+                ngettext("At most %(num)d character.", "At most %(num)d characters.", limit),
+                field=name,
+            )
         cleaned[name] = value.strip()
     return cleaned
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 
 from schoolalert.accounts.models import User
@@ -122,7 +123,14 @@ def withdraw_school(actor: User, board: Board, code: str) -> ParticipationChange
             )
         )
     else:
-        raise Conflict(f"{school.code} does not participate: there is nothing to withdraw")
+        raise Conflict(
+            str(
+                _l(
+                    "%(code)s does not take part: there is nothing to withdraw.",
+                    code=school.code,
+                )
+            )
+        )
     return _record(actor, board, school, ConsentAction.WITHDRAW, ended)
 
 
@@ -136,7 +144,7 @@ def withdraw_board(actor: User, board: Board) -> ParticipationChange:
         )
     ).all()
     if board_grant is None and not location_grants:
-        raise Conflict("this board does not participate: there is nothing to withdraw")
+        raise Conflict(str(_l("This board does not take part: there is nothing to withdraw.")))
     ended = board_grant.terms_version_id if board_grant else max(location_grants)
     if board_grant is not None:
         db.session.delete(board_grant)

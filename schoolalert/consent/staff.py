@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from schoolalert.accounts import links
@@ -41,7 +42,7 @@ def invite_staff(
         )
     )
     if school is None:
-        raise Unresolvable("choose a location of this board", field="school")
+        raise Unresolvable(str(_l("Choose a location of this board.")), field="school")
     return accounts.invite(actor, email=email, name=name, role=Role.SCHOOL_STAFF, school=school)
 
 
@@ -118,7 +119,7 @@ def resend_invitation(actor: User, board: Board, user_id: int) -> User:
     require_own_board(actor, board)
     user = staff_member(board, user_id)
     if not user.active or user.password_hash is not None:
-        raise Conflict("this account has no open invitation")
+        raise Conflict(str(_l("This account has no open invitation.")))
     links.create_link(user, LinkPurpose.INVITATION, created_by=actor)
     audit.record("user.invitation_resent", actor=actor, object_type="user", object_id=user.id)
     return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -45,7 +46,9 @@ def is_valid(kind: TermsKind, terms_version_id: ColumnElement[int | None]) -> Co
 def require_current(kind: TermsKind, number: object) -> TermsVersion:
     """The current version when ``number`` names it; a clear error otherwise."""
     if isinstance(number, bool) or not isinstance(number, int):
-        raise InvalidInput("terms_version must be a whole number", field="terms_version")
+        raise InvalidInput(
+            str(_l("The terms version must be a whole number.")), field="terms_version"
+        )
     current = current_version(kind)
     if current is None:
         raise Conflict(f"no {kind.value} terms have been published yet", field="terms_version")
@@ -83,7 +86,7 @@ def publish(
             db.session.add(version)
     except IntegrityError:
         raise Conflict(
-            "another version was published at the same moment: reload and try again"
+            str(_l("Another version was published at the same moment: reload and try again."))
         ) from None
     audit.record(
         "terms.published",

@@ -39,33 +39,40 @@ def my_board() -> Response:
 
 @bp.get("/boards/<number>")
 def board(number: str) -> str:
-    state = board_state(boards.visible_board(signed_in_user(), number))
-    form = GrantForm(terms_version=state.current_terms.version if state.current_terms else None)
-    return render_template(
+    board = boards.visible_board(signed_in_user(), number)
+    current = board_state(board).current_terms
+    return _board_page(board, GrantForm(terms_version=current.version if current else None))[0]
+
+
+def _board_page(
+    board: Board, form: GrantForm, status: int = 200, errors: dict[str, str] | None = None
+) -> tuple[str, int]:
+    page = render_template(
         "consent/board.html",
-        state=state,
+        state=board_state(board),
         form=form,
+        errors=errors or {},
         can_act=signed_in_user().role == Role.BOARD_ADMIN,
     )
+    return page, status
 
 
 @bp.post("/boards/<number>/grant")
-def grant(number: str) -> Response:
+def grant(number: str) -> Response | tuple[str, int]:
     board = boards.visible_board(signed_in_user(), number)
     form = GrantForm()
     scope = request.form.get("scope")
     chosen = "all" if scope == "all" else request.form.getlist("schools")
-    if not form.validate_on_submit():
-        flash(_("Tick the box to accept the participation terms."), "error")
-    elif not chosen:
-        flash(_("Choose at least one location, or grant for the whole board."), "error")
-    else:
-        _apply(
-            lambda: participation.grant(
-                signed_in_user(), board, schools=chosen, terms_version=form.terms_version.data
-            ),
-            _("Participation is granted."),
-        )
+    if not form.validate_on_submit() or not chosen:
+        # Every problem at once, on the page itself (the form pattern); nothing is granted.
+        missing = _("Choose at least one location, or grant for the whole board.")
+        return _board_page(board, form, 422, {} if chosen else {"schools": missing})
+    _apply(
+        lambda: participation.grant(
+            signed_in_user(), board, schools=chosen, terms_version=form.terms_version.data
+        ),
+        _("Participation is granted."),
+    )
     return redirect(url_for(".board", number=board.number))
 
 

@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     APPROVED = "approved"  # to the investigator: approved and published
     REJECTED = "rejected"  # to the investigator: sent back with a reason
     EXPIRED = "expired"  # to the investigator: the end time was reached
+    ANSWER_CHANGED = "changed"  # to the investigator: someone withdrew their recognition
 
 
 class SkipReason(StrEnum):

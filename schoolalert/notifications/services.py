@@ -208,6 +208,14 @@ def render(notification: Notification, user: User) -> tuple[str, str]:
             body = render_template(
                 "mail/alert_ended.txt", user=user, alert_id=notification.alert_id
             )
+        elif notification.kind == NotificationKind.ANSWER_CHANGED:
+            subject = _(
+                "Schoolalert %(number)d: a recognition was changed", number=notification.alert_id
+            )
+            url = f"{base}/alerts/{notification.alert_id}/responses"
+            body = render_template(
+                "mail/answer_changed.txt", user=user, url=url, alert_id=notification.alert_id
+            )
         elif notification.kind == NotificationKind.RECOGNITION:
             subject = _(
                 "Schoolalert %(number)d: a child was recognised", number=notification.alert_id

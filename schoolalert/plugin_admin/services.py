@@ -35,7 +35,7 @@ def list_plugins(manager: PluginManager) -> list[PluginStatus]:
             name=plugin.name,
             enabled=plugin.name in enabled,
             version=plugin.version,
-            summary=plugin.summary,
+            summary=str(plugin.summary),
             locked=manager.forced_enabled is not None,
         )
         for plugin in sorted(manager.installed.values(), key=lambda plugin: plugin.name)

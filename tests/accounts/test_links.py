@@ -53,17 +53,14 @@ def test_an_invited_user_chooses_a_password_then_enrols(
     assert message["To"] == "new.colleague@politie.example"
     path = link_from(mailbox)
     client = app.test_client()
-    assert set_password(client, path).headers["Location"] == "/sign-in"
-    page = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={
-            "email": "new.colleague@politie.example",
-            "password": NEW_PASSWORD,
-            "csrf_token": csrf_from(page.text),
-        },
-    )
-    assert response.headers["Location"] == "/sign-in/enrol"  # no way around the second factor
+    page = client.get(path)
+    assert 'id="invitation-facts"' in page.text
+    assert "(Nederlandse tijd)" in page.text
+    # Straight on to setting up the second factor, not to a prompt for a code there is none of.
+    assert set_password(client, path).headers["Location"] == "/sign-in/enrol"
+    enrol = client.get("/sign-in/enrol")
+    assert 'class="totp-secret"' in enrol.text
+    assert client.get("/account").status_code == 302  # not signed in without the second factor
 
 
 def test_the_token_is_only_in_the_mail(app, make_user, signed_in, run_jobs, mailbox, caplog):
@@ -121,7 +118,7 @@ def test_a_reset_keeps_the_second_factor_and_ends_sessions(
     )
     assert response.status_code == 302
     run_jobs()
-    assert set_password(client, link_from(mailbox)).status_code == 302
+    assert set_password(client, link_from(mailbox)).headers["Location"] == "/sign-in/code"
     assert old_session.get("/account").status_code == 302  # ended by the new password
     user.password = NEW_PASSWORD
     fresh = app.test_client()
@@ -157,3 +154,34 @@ def test_a_deactivated_users_link_is_void(app, make_user, signed_in, run_jobs, m
         services.deactivate_user(None, user)
         db.session.commit()
     assert set_password(app.test_client(), link_from(mailbox)).status_code == 404
+
+
+def test_the_invitation_names_the_board_and_gives_dutch_time(app, make_user, run_jobs, mailbox):
+    from zoneinfo import ZoneInfo
+
+    from schoolalert.accounts import links
+    from schoolalert.accounts.models import LinkPurpose
+    from schoolalert.schools.models import Board
+    from schoolalert.transaction import unit_of_work
+
+    with app.app_context():
+        board = Board(number="41234", name="Stichting De Regenboog")
+        db.session.add(board)
+        db.session.commit()
+        board_id = board.id
+    inviter = make_user("board_admin", board_id=board_id)
+    invited = make_user("board_admin", board_id=board_id, password=None, totp=False)
+    with app.app_context(), unit_of_work():
+        link = links.create_link(
+            db.session.get(User, invited.id),
+            LinkPurpose.INVITATION,
+            created_by=db.session.get(User, inviter.id),
+        )
+        expires = link.expires_at
+    run_jobs()
+    body = mailbox()[-1].get_content()
+    assert "Stichting De Regenboog heeft een account" in body
+    local = expires.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert local.strftime("%H:%M") in body
+    assert "(Nederlandse tijd)" in body
+    assert "UTC" not in body

@@ -94,7 +94,7 @@ def test_a_recovery_code_works_once(app, client, make_user):
     user = make_user(totp=False)
     post_password(client, user.email, user.password)
     enrol_page = client.get("/sign-in/enrol")
-    secret = enrol_page.text.split('class="totp-secret">')[1].split("<")[0]
+    secret = enrol_page.text.split('class="totp-secret">')[1].split("<")[0].replace(" ", "")
     response = client.post(
         "/sign-in/enrol",
         data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(enrol_page.text)},
@@ -103,6 +103,17 @@ def test_a_recovery_code_works_once(app, client, make_user):
     first = codes.split("<li>")[1].split("</li>")[0]
     assert response.status_code == 200
     assert client.get("/account").status_code == 200  # signed in after enrolment
+    # A refresh sends the POST again: no codes, no "sign in again", but the way to new ones.
+    refreshed = client.post(
+        "/sign-in/enrol",
+        data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(enrol_page.text)},
+    )
+    assert refreshed.headers["Location"] == "/account/recovery-codes"
+    shown = client.get("/account/recovery-codes")
+    assert 'id="recovery-codes-shown"' in shown.text
+    assert first not in shown.text
+    assert 'id="new-recovery-codes"' in shown.text
+    assert shown.headers["Cache-Control"].startswith("no-store")
 
     for attempt in range(2):
         fresh = app.test_client()
@@ -116,10 +127,14 @@ def test_enrolment_shows_a_qr_code_drawn_by_the_app(app, client, make_user):
     post_password(client, user.email, user.password)
     page = client.get("/sign-in/enrol")
     assert "<svg" in page.text
-    assert "otpauth://" not in page.text.replace("<svg", "")  # the URI is in the picture only
-    secret = page.text.split('class="totp-secret">')[1].split("<")[0]
+    # Besides the picture: a link that opens the app on this phone, and the key in fours.
+    assert 'id="otpauth-link" href="otpauth://totp/' in page.text
+    shown = page.text.split('class="totp-secret">')[1].split("<")[0]
+    assert [len(group) for group in shown.split(" ")] == [4] * 8
+    secret = page.text.split('class="totp-secret">')[1].split("<")[0].replace(" ", "")
     again = client.get("/sign-in/enrol")
-    assert again.text.split('class="totp-secret">')[1].split("<")[0] == secret  # no new secret
+    shown_again = again.text.split('class="totp-secret">')[1].split("<")[0].replace(" ", "")
+    assert shown_again == secret  # no new secret
     with app.app_context():
         factor = db.session.scalars(select(Authenticator)).one()
         assert factor.confirmed_at is None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import ANY
 
 from sqlalchemy import select
 
 from schoolalert import hookimpl
-from schoolalert.alerts.models import Alert, AlertKey, PurgeRecord, Response
+from schoolalert.alerts.models import Alert, AlertKey, PurgeRecord, Response, ResponseRevision
 from schoolalert.audit.models import AuditEvent
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
@@ -144,7 +145,9 @@ def test_tips_are_kept_after_closing_then_shredded_after_retention(world, runner
         assert not store.exists(keys_row.response_key_id)
         assert not store.exists(keys_row.image_key_id)
         assert db.session.scalars(select(Response.tip_sealed)).all() == [None]
+        assert db.session.scalars(select(ResponseRevision.tip_sealed)).all() == [None]
         assert db.session.get(PurgeRecord, alert_id).responses_purged_at is not None
+    assert purged[0]["history"] == [{"kind": "recognised", "at": ANY, "tip": None}]
 
 
 def test_the_purge_record_is_for_police_om_and_admin(world, make_user):

@@ -261,9 +261,15 @@ def test_closing_asks_for_confirmation_then_destroys_and_shows_the_purge_record(
     page = web.get(world.investigator, f"/alerts/{alert_id}").text
     image_url = page[page.index(f"/alerts/{alert_id}/images/") :].split('"')[0]
     assert web.get(world.investigator, image_url).status_code == 200
-    confirm = web.get(world.investigator, f"/alerts/{alert_id}/close?reason=identified")
+    assert f'href="/alerts/{alert_id}/close"' in page  # a link to the choice, no reason in it
+    confirm = web.get(world.investigator, f"/alerts/{alert_id}/close")
     assert confirm.status_code == 200
     assert 'id="confirm-close"' in confirm.text
+    assert 'value="identified"' in confirm.text
+    assert 'value="withdrawn"' in confirm.text
+    unchosen = web.post(world.investigator, f"/alerts/{alert_id}/close", {})
+    assert unchosen.status_code == 422
+    assert '<a href="#reason-0">' in unchosen.text
     assert state(world.app, alert_id) == (AlertStatus.PUBLISHED, 2)  # nothing happened yet
 
     response = web.post(world.investigator, f"/alerts/{alert_id}/close", {"reason": "identified"})
@@ -277,9 +283,9 @@ def test_closing_asks_for_confirmation_then_destroys_and_shows_the_purge_record(
     assert web.get(world.investigator, image_url).status_code == 404
     page = web.get(world.investigator, f"/alerts/{alert_id}").text
     assert "Girl of about seven" not in page
-    assert 'id="close-identified"' not in page
+    assert 'id="close-alert"' not in page
     # Closed: the confirmation page sends back to the alert.
-    again = web.get(world.investigator, f"/alerts/{alert_id}/close?reason=withdrawn")
+    again = web.get(world.investigator, f"/alerts/{alert_id}/close")
     assert again.status_code == 302
 
 
@@ -298,5 +304,9 @@ def test_only_a_published_alert_can_be_closed_as_identified(world, web):
     assert response.status_code == 409
     assert 'id="page-error"' in response.text
     assert state(world.app, alert_id)[0] == AlertStatus.DRAFT
-    bad = web.get(world.investigator, f"/alerts/{alert_id}/close?reason=forgotten")
-    assert bad.status_code == 302
+    choice = web.get(world.investigator, f"/alerts/{alert_id}/close")
+    assert 'value="withdrawn"' in choice.text
+    assert 'value="identified"' not in choice.text
+    bad = web.post(world.investigator, f"/alerts/{alert_id}/close", {"reason": "forgotten"})
+    assert bad.status_code == 422
+    assert state(world.app, alert_id)[0] == AlertStatus.DRAFT

@@ -133,9 +133,12 @@ def test_a_bad_field_is_shown_at_the_field_and_nothing_is_saved(
     page = response.text
     assert message in page
     if field != "targeting":
-        # The message follows the named field and comes before the next fieldset closes.
-        after = page[page.index(f'name="{field}"') :]
-        assert message in after[: after.index("</fieldset>")]
+        # The message sits between the field's label and the field, which points at it.
+        between = page[page.index(f'for="{field}"') : page.index(f'name="{field}"')]
+        assert message in between
+        assert f'id="{field}-error"' in between
+        assert 'aria-invalid="true"' in between
+    assert f'<a href="#{field}' in page  # and in the summary at the top
     assert "Boy of about eight" in page or field == "description"  # input is kept
 
 
@@ -293,3 +296,22 @@ def test_a_selector_error_is_shown_at_its_part(world, web, municipality_selector
     part = response.text[response.text.index('data-selector="municipalities"') :]
     assert "Not a municipality code." in part[: part.index("</div>")]
     assert alert_count(world.app) == 0
+
+
+def test_the_draft_form_shows_every_error_at_once_with_a_summary(world, web):
+    page = web.post(
+        world.investigator,
+        "/alerts/new",
+        {"description": "", "age_estimate": "", "case_reference": "", "duration_days": "7"},
+    )
+    assert page.status_code == 422
+    assert "<title>Fout: " in page.text
+    summary = page.text[page.text.index('id="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    for name in ("description", "age_estimate", "case_reference", "justification"):
+        assert f'href="#{name}"' in summary
+        assert f'aria-describedby="{name}-hint {name}-error"' in page.text or (
+            f'aria-describedby="{name}-error"' in page.text
+        )
+    assert page.text.count('aria-invalid="true"') >= 4
+    assert 'autocomplete="off"' in page.text[page.text.index('name="case_reference"') - 200 :][:400]

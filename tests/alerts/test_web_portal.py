@@ -41,8 +41,13 @@ def test_staff_of_a_targeted_school_see_the_alert_and_its_images(world, web):
     assert image.mimetype == "image/jpeg"
     for name, value in IMAGE_HEADERS.items():
         assert image.headers[name] == value
-    assert 'id="answer-recognised"' in page.text
-    assert 'id="answer-not-recognised"' in page.text
+    assert 'type="radio" value="recognised"' in page.text.replace('id="kind-0" name="kind" ', "")
+    assert 'value="not_recognised"' in page.text
+    assert 'data-reveals="tip-fields"' in page.text
+    for name in ("message", "child_name", "class_name", "phone"):  # never kept for autofill
+        tag = page.text[page.text.rindex("<", 0, page.text.index(f'name="{name}"')) :]
+        assert 'autocomplete="off"' in tag[: tag.index(">")]
+    assert 'href="tel:112"' in page.text
 
 
 def test_staff_of_another_school_get_the_same_404_as_for_an_unknown_alert(world, web):
@@ -91,13 +96,25 @@ def test_answering_recognised_with_a_tip_and_correcting_it(world, web):
         {"kind": "recognised", "message": "Groep 3, I think", "phone": "0612345678"},
     )
     assert response.status_code == 302
+    assert response.headers["Location"] == f"/portal/alerts/{alert_id}/answered"
+    next_steps = web.get(staff, f"/portal/alerts/{alert_id}/answered").text
+    assert 'data-kind="recognised"' in next_steps
+    assert "Wat gebeurt er nu" in next_steps
     assert responses_of(world.app, alert_id) == [(ResponseKind.RECOGNISED, True)]
     page = web.get(staff, f"/portal/alerts/{alert_id}").text
     assert 'data-kind="recognised"' in page
     dashboard = web.get(world.investigator, "/alerts").text
     assert 'id="recognised-heading"' in dashboard
 
-    response = web.post(staff, f"/portal/alerts/{alert_id}/response", {"kind": "not_recognised"})
+    asked = web.post(staff, f"/portal/alerts/{alert_id}/response", {"kind": "not_recognised"})
+    assert asked.status_code == 200
+    assert 'id="confirm-change-form"' in asked.text
+    assert responses_of(world.app, alert_id) == [(ResponseKind.RECOGNISED, True)]
+    response = web.post(
+        staff,
+        f"/portal/alerts/{alert_id}/response",
+        {"kind": "not_recognised", "confirm": "yes"},
+    )
     assert response.status_code == 302
     assert responses_of(world.app, alert_id) == [(ResponseKind.NOT_RECOGNISED, False)]
     assert 'data-kind="not_recognised"' in web.get(staff, f"/portal/alerts/{alert_id}").text
@@ -111,10 +128,18 @@ def test_a_bad_answer_is_shown_and_stores_nothing(world, web):
         {"kind": "recognised", "phone": "0" * 41},
     )
     assert too_long.status_code == 422
-    after = too_long.text[too_long.text.index('name="phone"') :]
-    assert "Hoogstens 40 tekens" in after[: after.index("</div>")]
-    wrong_kind = web.post(world.staff[0], f"/portal/alerts/{alert_id}/response", {"kind": "maybe"})
-    assert wrong_kind.status_code == 422
+    field = too_long.text[too_long.text.index('for="phone"') :]
+    field = field[: field.index("</div>")]
+    assert field.index("Hoogstens 40 tekens") < field.index('name="phone"')
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="phone-error"' in field
+    assert '<a href="#phone">Hoogstens 40 tekens.</a>' in too_long.text  # the error summary
+    assert "<title>Fout: " in too_long.text
+    assert 'value="0000' in too_long.text  # what was typed stays
+    for kind in ("maybe", ""):
+        wrong = web.post(world.staff[0], f"/portal/alerts/{alert_id}/response", {"kind": kind})
+        assert wrong.status_code == 422
+        assert '<a href="#kind-0">Kies of u dit kind herkent.</a>' in wrong.text
     assert responses_of(world.app, alert_id) == []
 
 
@@ -125,8 +150,14 @@ def test_after_closing_staff_lose_the_alert_and_its_images(world, web):
     world.api(
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
     )
-    assert web.get(world.staff[0], f"/portal/alerts/{alert_id}").status_code == 404
+    ended = web.get(world.staff[0], f"/portal/alerts/{alert_id}")
+    assert ended.status_code == 410
+    assert 'id="alert-ended"' in ended.text
+    assert "Dit alert is beëindigd" in ended.text
+    assert "Girl of about seven" not in ended.text
+    assert "/images/" not in ended.text
     assert web.get(world.staff[0], url).status_code == 404
+    assert web.get(world.outsider, f"/portal/alerts/{alert_id}").status_code == 404
     assert 'id="no-alerts"' in web.get(world.staff[0], "/portal").text
 
 

@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from schoolalert.demo.drawings import clothing, face
 from tests.alerts.participation import accept_statement, grant
+from tests.browser.accessibility import assert_accessible
 from tests.factories import fresh_code
 
 try:
@@ -104,13 +105,16 @@ def test_the_life_of_an_alert(app, server, page, people):
 
     def shot(name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"life-cycle-{name}.png"), full_page=True)
+        assert_accessible(page, name)
 
     def sign_in(user: Any) -> None:
         page.context.clear_cookies()
         page.goto(f"{server}/sign-in")
+        assert_accessible(page, "sign-in")
         page.fill("input[name=email]", user.email)
         page.fill("input[name=password]", user.password)
         page.locator("main form button[type=submit]").click()
+        assert_accessible(page, "sign-in code")
         page.fill("input[name=code]", fresh_code(app, user))
         page.locator("main form button[type=submit]").click()
         expect(page.locator("#home-actions")).to_be_visible()
@@ -121,7 +125,12 @@ def test_the_life_of_an_alert(app, server, page, people):
     # -- the investigator drafts, uploads, submits ---------------------------------------------
     sign_in(people["investigator"])
     page.goto(f"{server}/alerts")
+    assert_accessible(page, "dashboard")
     page.click("#new-alert")
+    page.click("#save-draft")  # empty: every error at once, the summary focused
+    expect(page.locator("#error-summary")).to_be_focused()
+    assert page.title().startswith("Fout: ")
+    assert_accessible(page, "draft with errors")
     page.fill("textarea[name=description]", "Meisje van ongeveer zeven, gestreept T-shirt.")
     page.fill("input[name=age_estimate]", "6-8")
     page.fill("input[name=case_reference]", "ZAAK-BROWSER-1")
@@ -147,10 +156,12 @@ def test_the_life_of_an_alert(app, server, page, people):
         page.locator("#upload-form button[type=submit]").click()
         expect(page.locator(".notice-success")).to_be_visible()
     expect(main("#images img")).to_have_count(2)
+    assert_accessible(page, "draft with images")
     page.click("#submit-alert")
     expect(main("#summary-images")).to_be_visible()  # check your answers first
     page.click("#confirm-submit")
     expect(main(".badge-submitted")).to_be_visible()
+    assert_accessible(page, "submitted")
 
     # -- the prosecutor approves ---------------------------------------------------------------
     sign_in(people["prosecutor"])
@@ -163,10 +174,12 @@ def test_the_life_of_an_alert(app, server, page, people):
     expect(main("#summary-schools")).to_be_visible()  # check your answers first
     page.click("#confirm-approve")
     expect(main(".badge-published")).to_be_visible()
+    assert_accessible(page, "published")
 
     # -- a staff member of a targeted school answers -------------------------------------------
     sign_in(people["staff"])
     page.goto(f"{server}/portal")
+    assert_accessible(page, "portal")
     if page.locator("#briefing-link").count():  # the consent module's briefing, when present
         page.click("#briefing-link")
         for box in page.locator("main form input[type=checkbox]").all():
@@ -177,9 +190,21 @@ def test_the_life_of_an_alert(app, server, page, people):
     staff_alert_url = page.url
     assert _images_loaded(page) == 2
     image_url = main(".image-grid img").first.get_attribute("src")
+    expect(page.locator("#tip-fields")).to_be_hidden()  # shown for "yes" only
+    page.check("input[name=kind][value=recognised]")
     page.fill("textarea[name=message]", "Zit bij ons in groep 4.")
     shot("3-portal")
-    page.click("#answer-recognised")
+    page.click("#send-answer")
+    expect(page.locator("#answered")).to_have_attribute("data-kind", "recognised")
+    assert_accessible(page, "answered")
+    page.goto(staff_alert_url)
+    expect(page.locator("#my-answer")).to_have_attribute("data-kind", "recognised")
+    expect(page.locator("#tip-fields")).to_be_hidden()
+    page.check("input[name=kind][value=not_recognised]")
+    page.click("#send-answer")
+    expect(page.locator("#confirm-change-form")).to_be_visible()
+    assert_accessible(page, "confirm change")
+    page.click("#keep-answer")
     expect(page.locator("#my-answer")).to_have_attribute("data-kind", "recognised")
 
     # -- the investigator sees the recognition and closes the alert ----------------------------
@@ -188,16 +213,22 @@ def test_the_life_of_an_alert(app, server, page, people):
     expect(page.locator("#recognised-heading")).to_be_visible()
     shot("4-dashboard")
     page.goto(alert_url)
-    page.click("#close-identified")
+    page.click("#close-alert")
+    assert_accessible(page, "close")
+    page.check("input[name=reason][value=identified]")
     page.click("#confirm-close")
     expect(page.locator("#purge-verified")).to_be_visible()
     shot("5-purge-record")
+    page.goto(f"{alert_url}/responses")
+    assert_accessible(page, "responses")
 
     # -- the staff member no longer sees anything ----------------------------------------------
     sign_in(people["staff"])
     page.goto(f"{server}/portal")
     expect(page.locator("#no-alerts")).to_be_visible()
-    assert page.goto(staff_alert_url).status == 404
+    assert page.goto(staff_alert_url).status == 410  # "Dit alert is beëindigd", nothing more
+    expect(page.locator("#alert-ended")).to_be_visible()
+    assert_accessible(page, "ended")
     assert page.request.get(f"{server}{image_url}").status == 404
     assert not [text for text in problems if "Content Security Policy" in text], problems
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.alerts.conftest import World
 from tests.alerts.participation import accept_statement, grant
+from tests.browser.accessibility import assert_accessible
 from tests.browser.test_life_cycle import ARTIFACTS, backend, page, server  # noqa: F401
 from tests.factories import fresh_code
 from tests.referral.conftest import add_organisation, add_worker, enable
@@ -57,6 +58,7 @@ def test_a_teacher_asks_for_support_and_a_worker_takes_it_up(app, server, page, 
 
     def shot(name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"referral-{name}.png"), full_page=True)
+        assert_accessible(page, f"referral {name}")
 
     def sign_in(user: Any) -> None:
         page.context.clear_cookies()
@@ -90,6 +92,7 @@ def test_a_teacher_asks_for_support_and_a_worker_takes_it_up(app, server, page, 
     # -- the worker takes it from requested to closed ------------------------------------------
     sign_in(scene["worker"])
     page.goto(f"{server}/plugins/referral/queue")
+    assert_accessible(page, "referral queue")
     page.locator("#referral-queue a").first.click()
     expect(page.locator("#referral-phone")).to_have_text("06 12345678")
     page.click("#referral-accept")
@@ -105,4 +108,5 @@ def test_a_teacher_asks_for_support_and_a_worker_takes_it_up(app, server, page, 
     sign_in(scene["teacher"])
     page.goto(f"{server}/portal/alerts/{alert_id}")
     expect(page.locator("#referral-support [data-referral-state=closed]")).to_be_visible()
+    assert_accessible(page, "portal alert with the referral")
     assert not [text for text in problems if "Content Security Policy" in text], problems

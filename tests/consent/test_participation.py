@@ -308,9 +308,9 @@ def test_malformed_school_lists_are_refused(app, setup, publish, act, schools):
 
 def test_withdrawing_what_was_never_granted_is_a_conflict(app, setup, publish, act):
     publish()
-    with pytest.raises(Conflict, match="nothing to withdraw"):
+    with pytest.raises(Conflict, match="niets in te trekken"):
         act(participation.withdraw_school, setup.admin, setup.board, setup.schools[0].code)
-    with pytest.raises(Conflict, match="nothing to withdraw"):
+    with pytest.raises(Conflict, match="niets in te trekken"):
         act(participation.withdraw_board, setup.admin, setup.board)
     assert changes(app) == []
 

@@ -15,7 +15,7 @@ def test_two_publications_at_the_same_moment_are_a_clear_conflict(app, publish, 
     with app.app_context():
         # This request read the current version before the other publication committed.
         monkeypatch.setattr(terms, "current_version", lambda kind: None)
-        with pytest.raises(Conflict, match="published at the same moment"):
+        with pytest.raises(Conflict, match="op hetzelfde moment"):
             terms.publish(None, TermsKind.PARTICIPATION, "Text", requires_reacceptance=True)
         db.session.rollback()
         assert len(terms.all_versions()) == 1

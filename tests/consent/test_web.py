@@ -33,7 +33,8 @@ def test_board_admin_grants_and_withdraws_on_the_board_page(
     refused = board_post(
         client, setup, "grant", {"scope": "chosen", "schools": [first.code], "terms_version": "1"}
     )
-    assert refused.status_code == 302
+    assert refused.status_code == 422
+    assert "Vink dit vakje aan" in refused.text
     assert participating(setup.schools) == [False, False, False]  # terms not accepted
     board_post(
         client,
@@ -55,7 +56,7 @@ def test_board_admin_grants_and_withdraws_on_the_board_page(
     assert participating(setup.schools) == [False, False, False]
     again = board_post(client, setup, "withdraw", {"scope": "all", "confirmed": "yes"})
     assert again.status_code == 302
-    assert "nothing to withdraw" in client.get(again.headers["Location"]).text
+    assert "niets in te trekken" in client.get(again.headers["Location"]).text
 
 
 def test_the_board_page_is_read_only_for_administrators(setup, make_user, signed_in):
@@ -195,3 +196,23 @@ def test_terms_from_the_command_line(app, runner, tmp_path):
     assert refused.exit_code == 1
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(TermsVersion)) == 2
+
+
+def test_granting_without_ticking_the_terms_shows_every_problem_on_the_page(
+    setup, publish, signed_in, participating
+):
+    publish()
+    client = signed_in(setup.admin)
+    page = client.get(f"/boards/{setup.board.number}")
+    assert 'name="accept"' in page.text
+    accept = page.text[page.text.index('name="accept"') - 300 : page.text.index('name="accept"')]
+    assert "required" not in accept  # no browser bubble: the page explains
+    refused = client.post(
+        f"/boards/{setup.board.number}/grant",
+        data={"scope": "chosen", "terms_version": "1", "csrf_token": csrf_from(page.text)},
+    )
+    assert refused.status_code == 422
+    assert "<title>Fout: " in refused.text
+    assert 'href="#accept"' in refused.text
+    assert 'href="#schools-error"' in refused.text
+    assert participating(setup.schools) == [False, False, False]

@@ -50,7 +50,7 @@ def test_asking_in_the_portal_and_urgent_shows_the_lines_at_once(referral, web):
     assert sent.status_code == 200
     assert 'id="crisis-lines"' in sent.text
     for number in ("112", "0900-8844", "0900-0101", "0800-0188"):
-        assert number in sent.text
+        assert f'href="tel:{number.replace("-", "")}">{number}</a>' in sent.text
     assert "Schoolsteun Amsterdam" in sent.text
     with referral.app.app_context():
         row = db.session.scalar(select(Referral))

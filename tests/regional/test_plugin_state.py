@@ -110,3 +110,10 @@ def test_the_frozen_recipients_are_what_the_preview_showed(regional):
     assert response.status_code == 200
     assert regional.recipients(alert_id) == shown
     assert response.json["stats"]["schools_targeted"] == len(shown)
+
+
+def test_the_plugin_page_describes_the_plugin_in_the_users_language(regional, signed_in):
+    admin = signed_in(regional.extra["make_user"]("admin"))
+    assert (
+        "Regionale selectie: bereik scholen per politie-eenheid" in admin.get("/admin/plugins").text
+    )

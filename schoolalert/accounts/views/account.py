@@ -57,6 +57,16 @@ def end_all_own_sessions() -> Response:
     return redirect(url_for(".sign_in"))
 
 
+@bp.get("/account/recovery-codes")
+def recovery_codes() -> str:
+    """Codes are shown once, by a POST; here only the way to new ones."""
+    return render_template(
+        "accounts/recovery_codes_shown.html",
+        left=second_factor.remaining_recovery_codes(signed_in_user()),
+        form=ConfirmForm(),
+    )
+
+
 @bp.post("/account/recovery-codes")
 def regenerate_recovery_codes() -> str:
     codes = authentication.renew_recovery_codes(signed_in_user())

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from flask import (
-    flash,
-    redirect,
-    render_template,
-    session,
-    url_for,
-)
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from schoolalert.accounts import links, services
+from schoolalert.accounts import links, second_factor, services
 from schoolalert.accounts.forms import (
     NewPasswordForm,
     ResetRequestForm,
@@ -20,6 +14,7 @@ from schoolalert.accounts.forms import (
 from schoolalert.accounts.models import LinkPurpose
 from schoolalert.accounts.passwords import PasswordRejected
 from schoolalert.accounts.views import bp
+from schoolalert.accounts.views.sign_in import begin_pending_sign_in
 from schoolalert.errors import NotFound
 from schoolalert.extensions import limiter
 from schoolalert.limits import config_limit
@@ -69,7 +64,17 @@ def _set_password_with_link(token: str, purpose: LinkPurpose) -> Response | str:
             form.password.errors = [str(rejected.reason)]
         else:
             links.consume(link)
-            session.clear()
-            flash(_("Your password is set. Sign in with it and your second factor."), "success")
-            return redirect(url_for(".sign_in"))
-    return render_template("accounts/set_password.html", form=form, user=link.user, purpose=purpose)
+            begin_pending_sign_in(link.user)  # the link and the new password stand for both
+            if second_factor.has_confirmed_factor(link.user):
+                flash(_("Your password is set. Enter the code from your app."), "success")
+                return redirect(url_for(".second_factor_code"))
+            flash(_("Your password is set. Now set up your second factor."), "success")
+            return redirect(url_for(".enrol"))
+    return render_template(
+        "accounts/set_password.html",
+        form=form,
+        user=link.user,
+        purpose=purpose,
+        expires_at=link.expires_at,
+        board=links.inviting_board(link) if purpose == LinkPurpose.INVITATION else None,
+    )

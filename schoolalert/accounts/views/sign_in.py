@@ -59,16 +59,17 @@ def sign_in() -> Response | str:
             keep_refusal()  # the failed attempt's audit entry is kept
             flash(_("The e-mail address or password is not right."), "error")
             return render_template("accounts/sign_in.html", form=form), 401
-        session.clear()
-        session[PENDING] = {
-            "user_id": user.id,
-            "started": time.time(),
-            "next": safe_next_url(form.next.data),
-        }
+        begin_pending_sign_in(user, safe_next_url(form.next.data))
         if second_factor.has_confirmed_factor(user):
             return redirect(url_for(".second_factor_code"))
         return redirect(url_for(".enrol"))
     return render_template("accounts/sign_in.html", form=form)
+
+
+def begin_pending_sign_in(user: User, next_url: str | None = None) -> None:
+    """The password is proven: a fresh session that still owes the second factor."""
+    session.clear()
+    session[PENDING] = {"user_id": user.id, "started": time.time(), "next": next_url}
 
 
 def _pending_user() -> User | None:
@@ -121,7 +122,12 @@ def second_factor_code() -> Response | str:
 @bp.route("/sign-in/enrol", methods=["GET", "POST"])
 @limiter.limit(config_limit("LIMIT_SECOND_FACTOR"), key_func=_pending_key, methods=["POST"])
 def enrol() -> Response | str:
-    """First sign-in (or after a reset): set up TOTP, then receive the recovery codes."""
+    """First sign-in (or after a reset): set up TOTP, then receive the recovery codes.
+
+    The codes are the answer to the confirming POST (never to a GET); sending it again once
+    signed in (a refresh) leads to the page that offers new codes instead."""
+    if is_signed_in():
+        return redirect(url_for(".recovery_codes"))
     user = _pending_user()
     if user is None:
         flash(_("Please sign in again."), "error")

@@ -102,7 +102,10 @@ def close_alert(alert_id: int) -> tuple[HttpResponse, int]:
 
 
 @bp.get("/alerts/<int:alert_id>/responses")
-@document(summary="Responses with their tips (investigator)", tags=["alerts"])
+@document(
+    summary="Responses with their tips and the history of every answer (investigator)",
+    tags=["alerts"],
+)
 def list_responses(alert_id: int) -> HttpResponse:
     views = responses.responses_for_investigator(signed_in_user(), alert_id)
     return jsonify({"responses": [response_json(view) for view in views]})

@@ -164,6 +164,10 @@ def response_json(view: ResponseView) -> dict[str, Any]:
         "updated_at": iso(view.updated_at),
         "tip": view.tip,
         "purged": view.purged,
+        "history": [
+            {"kind": revision.kind.value, "at": iso(revision.at), "tip": revision.tip}
+            for revision in view.history
+        ],
     }
 
 

@@ -8,9 +8,7 @@ from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.alerts import closing, responses
-from schoolalert.alerts.forms import (
-    CloseForm,
-)
+from schoolalert.alerts.forms import CloseForm
 from schoolalert.alerts.models import AlertStatus
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.views import bp
@@ -29,22 +27,26 @@ def responses_page(alert_id: int) -> str:
 
 
 @bp.route("/<int:alert_id>/close", methods=["GET", "POST"])
-def close(alert_id: int) -> Response | Page | str:
-    """A confirmation page first: closing destroys the images at once and cannot be undone."""
-    form = CloseForm(reason=request.args.get("reason", ""))
-    if request.method == "POST":
-        try:
-            closing.close(signed_in_user(), alert_id, form.reason.data or "")
-        except (InvalidInput, Conflict) as error:
-            rollback()
-            return alert_page(alert_id, error.status, error=error.message)
-        flash(_("The alert is closed and its images are destroyed."), "success")
-        return redirect(url_for(".purge_record", alert_id=alert_id))
-    alert = police_alert(signed_in_user(), alert_id)
-    closable = form.reason.data in closing.CLOSABLE_BY_INVESTIGATOR
-    if alert.status == AlertStatus.CLOSED or not closable:
+def close(alert_id: int) -> Response | Page | str | tuple[str, int]:
+    """A page to choose how the alert ends (GET), then closing by POST only: closing destroys
+    the images at once and cannot be undone."""
+    user = signed_in_user()
+    alert = police_alert(user, alert_id)
+    if alert.status == AlertStatus.CLOSED:
         return redirect(url_for(".alert", alert_id=alert_id))
-    return render_template("alerts/close.html", alert=alert, form=form)
+    form = CloseForm(identifiable=alert.status == AlertStatus.PUBLISHED)
+    if request.method == "GET":
+        return render_template("alerts/close.html", alert=alert, form=form)
+    if form.reason.data not in closing.CLOSABLE_BY_INVESTIGATOR:
+        form.reason.errors = [_("Choose how the alert ends.")]
+        return render_template("alerts/close.html", alert=alert, form=form), 422
+    try:
+        closing.close(user, alert_id, form.reason.data or "")
+    except (InvalidInput, Conflict) as error:
+        rollback()
+        return alert_page(alert_id, error.status, error=error.message)
+    flash(_("The alert is closed and its images are destroyed."), "success")
+    return redirect(url_for(".purge_record", alert_id=alert_id))
 
 
 @bp.get("/<int:alert_id>/purge")

@@ -2,6 +2,8 @@
 
 Whatever hides an alert from a staff member — not targeted, not participating, statement not
 accepted, expired, closed, unknown — the page and its images answer the same 404 (PRODUCT I1).
+The one exception: an alert that reached this staff member and has since ended says so (410),
+with nothing of its content.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from schoolalert.accounts.auth import signed_in_user
 from schoolalert.alerts import access, responses
 from schoolalert.alerts.forms import IMAGE_KIND_LABELS, ResponseForm, place_error
 from schoolalert.alerts.http import image_response
+from schoolalert.alerts.models import Alert
 from schoolalert.alerts.responses import TIP_FIELDS
 from schoolalert.consent.agreements import briefing_required
 from schoolalert.consent.eligibility import staff_may_see_alerts
-from schoolalert.errors import InvalidInput
+from schoolalert.errors import InvalidInput, NotFound
 from schoolalert.transaction import rollback
 from schoolalert.web.unit_of_work import keep_refusal
 
@@ -28,9 +31,11 @@ bp = Blueprint("portal", "schoolalert.alerts", url_prefix="/portal", template_fo
 def alerts() -> str:
     user = signed_in_user()
     may_see = staff_may_see_alerts(user)
+    live = access.staff_alerts(user)
     return render_template(
         "portal/alerts.html",
-        alerts=access.staff_alerts(user),
+        alerts=live,
+        answers=responses.own_answers(user, [alert.id for alert in live]),
         may_see=may_see,
         briefing_needed=briefing_required(user),
         briefing_url=url_for("consent.briefing", next=url_for(".alerts")),
@@ -42,6 +47,17 @@ def alert(alert_id: int) -> tuple[str, int]:
     return _alert_page(alert_id, ResponseForm())
 
 
+@bp.get("/alerts/<int:alert_id>/answered")
+def answered(alert_id: int) -> Response | tuple[str, int]:
+    """What happens next, after an answer."""
+    user = signed_in_user()
+    alert = _live_or_ended(alert_id)
+    mine = responses.own_response(user, alert.id)
+    if mine is None:
+        return redirect(url_for(".alert", alert_id=alert.id))
+    return render_template("portal/answered.html", alert=alert, mine=mine), 200
+
+
 @bp.get("/alerts/<int:alert_id>/images/<int:image_id>")
 def image(alert_id: int, image_id: int) -> Response:
     view = access.view_image(signed_in_user(), alert_id, image_id)
@@ -50,21 +66,53 @@ def image(alert_id: int, image_id: int) -> Response:
 
 @bp.post("/alerts/<int:alert_id>/response")
 def respond(alert_id: int) -> Response | tuple[str, int]:
+    user = signed_in_user()
     form = ResponseForm()
+    kind = form.kind.data or ""
+    if kind not in ResponseForm.KINDS:
+        form.kind.errors = [_("Choose whether you recognise this child.")]
+        return _alert_page(alert_id, form, 422)
+    if responses.withdraws_recognition(user, alert_id, kind) and not form.confirm.data:
+        alert = access.staff_alert(user, alert_id)
+        return render_template("portal/confirm_change.html", alert=alert, form=form), 200
     tip = {name: request.form.get(name, "") for name in TIP_FIELDS}
     try:
-        responses.respond(signed_in_user(), alert_id, form.kind.data or "", tip)
+        responses.respond(user, alert_id, kind, tip)
     except InvalidInput as error:
         rollback()
         place_error(form, error)
         return _alert_page(alert_id, form, 422)
     flash(_("Thank you, your answer has reached the police."), "success")
-    return redirect(url_for(".alert", alert_id=alert_id))
+    return redirect(url_for(".answered", alert_id=alert_id))
+
+
+def _live_or_ended(alert_id: int) -> Alert:
+    """The live alert, or raise :class:`AlertEnded` for one this person received that ended."""
+    user = signed_in_user()
+    try:
+        return access.view_alert(user, alert_id)
+    except NotFound:
+        if not access.has_ended(access.received_alert(user, alert_id)):  # NotFound if never
+            raise  # received; a live alert hidden by I1 (statement, participation) stays 404
+        raise AlertEnded(alert_id) from None
+
+
+class AlertEnded(Exception):
+    """An alert this staff member received has ended (shown as a page, not as a 404)."""
+
+    def __init__(self, alert_id: int) -> None:
+        super().__init__(alert_id)
+        self.alert_id = alert_id
+
+
+@bp.errorhandler(AlertEnded)
+def ended(error: AlertEnded) -> tuple[str, int]:
+    return render_template("portal/ended.html", alert_id=error.alert_id), 410
 
 
 def _alert_page(alert_id: int, form: ResponseForm, status: int = 200) -> tuple[str, int]:
     user = signed_in_user()
-    alert = access.view_alert(user, alert_id)
+    alert = _live_or_ended(alert_id)
     page = render_template(
         "portal/alert.html",
         alert=alert,
