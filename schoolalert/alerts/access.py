@@ -190,7 +190,8 @@ class ImageView:
 def view_image(user: User, alert_id: int, image_id: int) -> ImageView:
     """Decrypt, watermark for this viewer and moment, record the view (audit: who/what/where)."""
     alert = readable_alert(user, alert_id)
-    # The alert's key row comes along, so the cipher below finds it without another query.
+    # The alert's key row comes along (and stays referenced while the cipher below asks the
+    # session for it), so decrypting asks no more.
     found = db.session.execute(
         select(AlertImage, AlertKey)
         .outerjoin(AlertKey, AlertKey.alert_id == AlertImage.alert_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, event, select, update
+from sqlalchemy import Select, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from schoolalert.accounts.models import User
@@ -93,8 +93,18 @@ def _chain(session: Session) -> None:
     for number, entry in enumerate(entries, start=last - len(entries) + 1):
         entry.sequence, entry.previous_hash = number, previous_hash
         entry.hash = previous_hash = entry_hash(entry)
-    session.add_all(entries)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=previous_hash))
+    move = update(AuditHead).where(AuditHead.id == 1).values(last_hash=previous_hash)
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement (the head moves in a CTE of the insert): one round trip less under
+        # the head's lock.
+        rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
+        session.execute(insert(AuditEvent).values(rows).add_cte(move.returning(AuditHead.id).cte()))
+    else:
+        session.add_all(entries)
+        session.execute(move)
+
+
+_COLUMNS = [column.key for column in AuditEvent.__table__.columns if column.key != "id"]
 
 
 @event.listens_for(Session, "after_soft_rollback")
