@@ -98,7 +98,8 @@ def _chain(session: Session) -> None:
         # One statement (the head moves in a CTE of the insert): one round trip less under
         # the head's lock.
         rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
-        session.execute(insert(AuditEvent).values(rows).add_cte(move.returning(AuditHead.id).cte()))
+        statement = insert(AuditEvent.__table__).values(rows)  # Core: no ORM bulk machinery
+        session.execute(statement.add_cte(move.returning(AuditHead.id).cte()))
     else:
         session.add_all(entries)
         session.execute(move)
