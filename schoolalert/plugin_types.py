@@ -67,11 +67,12 @@ class Task:
     tasks are prefixed with the plugin name (``"referral.remind"``).
 
     The runner commits once when ``func`` returns (together with marking the work done) and rolls
-    back when it raises; ``func`` only flushes. A task that must record each item as it goes
-    (mail: a message accepted by the mail server is marked sent at once) sets
-    ``commits_per_item`` and commits after each item itself. A failed run is tried again after
-    a back-off, up to ``OUTBOX_MAX_ATTEMPTS`` times, or until it succeeds with ``keep_trying``
-    (the task itself then decides when there is nothing left worth doing).
+    back when it raises; ``func`` only flushes. A task that must record what it did even when it
+    fails midway (mail: what the mail server accepted is recorded before the error is raised)
+    sets ``commits_per_item`` and commits itself, after each item or batch of items. A failed
+    run is tried again after a back-off, up to ``OUTBOX_MAX_ATTEMPTS`` times, or until it
+    succeeds with ``keep_trying`` (the task itself then decides when there is nothing left worth
+    doing).
     """
 
     name: str

@@ -61,12 +61,14 @@ def live_session(token: str) -> tuple[UserSession, User] | None:
     request's unit of work commits that). A live one has its last-seen time touched, at most
     once a minute.
     """
-    row = db.session.scalar(
-        select(UserSession).where(UserSession.session_hash == token_hash(token))
-    )
-    if row is None or row.ended_at is not None:
+    found = db.session.execute(
+        select(UserSession, User)
+        .outerjoin(User, User.id == UserSession.user_id)
+        .where(UserSession.session_hash == token_hash(token))
+    ).one_or_none()
+    if found is None or found.UserSession.ended_at is not None:
         return None
-    user = db.session.get(User, row.user_id)
+    row, user = found
     now = utcnow()
     reason = None
     if user is None or not user.active:

@@ -10,10 +10,11 @@ Anything else raises the same NotFound as an unknown id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, distinct, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, distinct, exists, func, select
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
@@ -21,6 +22,7 @@ from schoolalert.alerts import keys
 from schoolalert.alerts.models import (
     Alert,
     AlertImage,
+    AlertKey,
     AlertRecipient,
     AlertStatus,
     AlertView,
@@ -30,7 +32,7 @@ from schoolalert.alerts.models import (
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.watermark import new_view_id, watermark
 from schoolalert.audit import services as audit
-from schoolalert.consent.eligibility import staff_may_see_alerts
+from schoolalert.consent.eligibility import eligible_staff_clause, staff_may_see_alerts
 from schoolalert.crypto.aead import associated_data, image_aad
 from schoolalert.database import utcnow
 from schoolalert.errors import NotFound
@@ -62,16 +64,34 @@ def staff_alerts(user: User) -> list[Alert]:
 
 
 def staff_alert(user: User, alert_id: int) -> Alert:
-    """One live alert of the user's school, or NotFound — whatever the reason."""
-    if not staff_may_see_alerts(user):
+    """One live alert of the user's school, or NotFound — whatever the reason.
+
+    The alert's conditions and the person's (:func:`eligible_staff_clause`) are asked in one
+    query, built once per process: every page view and image view of the staff surge asks it.
+    """
+    if user.role != Role.SCHOOL_STAFF or user.school_id is None:
         raise NotFound("no such alert")
-    assert user.school_id is not None
     alert = db.session.scalar(
-        select(Alert).where(Alert.id == alert_id, live_for_school_clause(user.school_id))
+        _staff_alert_query(),
+        {"alert_id": alert_id, "user_id": user.id, "school_id": user.school_id, "now": utcnow()},
     )
     if alert is None:
         raise NotFound("no such alert")
     return alert
+
+
+@cache
+def _staff_alert_query() -> Select[tuple[Alert]]:
+    return select(Alert).where(
+        Alert.id == bindparam("alert_id"),
+        Alert.status == AlertStatus.PUBLISHED,
+        Alert.expires_at > bindparam("now"),
+        exists().where(
+            AlertRecipient.alert_id == Alert.id,
+            AlertRecipient.school_id == bindparam("school_id"),
+        ),
+        exists().where(User.id == bindparam("user_id"), eligible_staff_clause()),
+    )
 
 
 def view_alert(user: User, alert_id: int) -> Alert:
@@ -177,9 +197,14 @@ class ImageView:
 def view_image(user: User, alert_id: int, image_id: int) -> ImageView:
     """Decrypt, watermark for this viewer and moment, record the view (audit: who/what/where)."""
     alert = readable_alert(user, alert_id)
-    image = db.session.scalar(
-        select(AlertImage).where(AlertImage.id == image_id, AlertImage.alert_id == alert.id)
-    )
+    # The alert's key row comes along (and stays referenced while the cipher below asks the
+    # session for it), so decrypting asks no more.
+    found = db.session.execute(
+        select(AlertImage, AlertKey)
+        .outerjoin(AlertKey, AlertKey.alert_id == AlertImage.alert_id)
+        .where(AlertImage.id == image_id, AlertImage.alert_id == alert.id)
+    ).one_or_none()
+    image = found.AlertImage if found is not None else None
     if image is None or image.blob_name is None or image.destroyed_at is not None:
         raise NotFound("no such image")
     store = current_app.extensions["schoolalert.blobs"]

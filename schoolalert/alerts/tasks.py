@@ -19,7 +19,7 @@ from schoolalert.plugins import hookimpl
 @hookimpl
 def schoolalert_register_tasks() -> list[Task]:
     return [
-        # Mail is recorded as it goes; notifications are retried while they matter.
+        # Mail is recorded per batch, also when a batch fails midway; retried while it matters.
         Task(DELIVER_TASK, deliver, commits_per_item=True, keep_trying=True),
         Task("alerts.expire", expire_due_alerts, every=timedelta(minutes=1)),
         Task("alerts.purge_responses", _retention, every=timedelta(hours=1)),

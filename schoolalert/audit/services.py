@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, event, func, select, update
+from sqlalchemy import Select, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from schoolalert.accounts.models import User
@@ -40,20 +40,18 @@ def record(
     alert_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an entry in the current transaction, chained to the previous one."""
+    """Append an entry to the current transaction; it joins the chain when that commits.
+
+    Its sequence number, link and MAC are given right before the commit (:func:`_chain`), so
+    the chain's head is locked for the commit itself, not for the rest of the request; a
+    transaction (or savepoint) that rolls back leaves no entry and no gap.
+    """
     details = dict(details or {})
     leaked = FORBIDDEN_DETAIL_KEYS & {key.lower() for key in details}
     if leaked:
         raise ValueError(f"audit details must not contain {sorted(leaked)}")
-    sequence, previous_hash = db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(sequence=AuditHead.sequence + 1)
-        .returning(AuditHead.sequence, AuditHead.last_hash)
-    ).one()
     origin = current_origin()
     entry = AuditEvent(
-        sequence=sequence,
         occurred_at=utcnow(),
         actor_id=actor.id if actor else None,
         actor_role=actor.role.value if actor else None,
@@ -64,13 +62,70 @@ def record(
         client_address=origin.client_address,
         request_id=origin.request_id,
         details=details,
-        previous_hash=previous_hash,
     )
-    entry.hash = entry_hash(entry)
-    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
-    db.session.add(entry)
-    db.session.flush()
+    session = db.session()
+    session.connection()  # the transaction this entry belongs to has begun
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((entry, transaction))
     return entry
+
+
+_PENDING = "schoolalert_audit_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _chain(session: Session) -> None:
+    """Chain the transaction's entries in one step: one update of the head claims their
+    sequence numbers (and locks it until the commit that follows), then they are MACed in
+    order, inserted, and the head moves to the last one."""
+    if session.in_nested_transaction():
+        return
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    entries = [entry for entry, _transaction in pending]
+    last, previous_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(sequence=AuditHead.sequence + len(entries))
+        .returning(AuditHead.sequence, AuditHead.last_hash)
+    ).one()
+    for number, entry in enumerate(entries, start=last - len(entries) + 1):
+        entry.sequence, entry.previous_hash = number, previous_hash
+        entry.hash = previous_hash = entry_hash(entry)
+    move = update(AuditHead).where(AuditHead.id == 1).values(last_hash=previous_hash)
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement (the head moves in a CTE of the insert): one round trip less under
+        # the head's lock.
+        rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
+        statement = insert(AuditEvent.__table__).values(rows)  # Core: no ORM bulk machinery
+        session.execute(statement.add_cte(move.returning(AuditHead.id).cte()))
+    else:
+        session.add_all(entries)
+        session.execute(move)
+
+
+_COLUMNS = [column.key for column in AuditEvent.__table__.columns if column.key != "id"]
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
+    """Entries written in a transaction or savepoint that rolled back never happened."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [
+            (entry, transaction)
+            for entry, transaction in pending
+            if not _within(transaction, previous_transaction)
+        ]
+
+
+def _within(transaction: Any, ended: Any) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def entry_fields(entry: AuditEvent) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """Writing notifications with the change that causes them, and delivering them after commit.
 
-Each notification row has a unique key, so it is written once; delivery marks it sent in its own
-commit right after the mail server accepted it, so a retried batch skips what already went out
-(PRODUCT I8: exactly once per recipient, even when a job runs twice).
+Each notification row has a unique key, so it is written once; delivery sends a batch over one
+connection and records what the mail server accepted in one commit — also when a send fails
+midway — so a retried batch skips what already went out (PRODUCT I8: exactly once per recipient,
+even when a job runs twice; only a crash before that commit sends the batch's mails again).
 
 Nothing stale, nothing out of order: a "new alert" mail is sent only while its alert is
-published, under a shared lock on the alert row that closing must wait for, so no such mail goes
-out after a close has committed; closing skips the unsent ones and writes an "ended" mail only for
-staff whose "new alert" mail went out (:func:`end_notifications`).
+published, under a shared lock on the alert row held until the batch commits, which closing must
+wait for, so no such mail goes out after a close has committed; closing skips the unsent ones and
+writes an "ended" mail only for staff whose "new alert" mail went out (:func:`end_notifications`).
 """
 
 from __future__ import annotations
@@ -122,69 +123,119 @@ def end_notifications(alert_id: int) -> int:
 
 
 def deliver(ids: Sequence[int], alert_id: int | None = None) -> None:
-    """Outbox task (commits per item): send each notification of the batch not yet gone out.
+    """Outbox task (commits per batch): send each notification of the batch not yet gone out.
 
-    Each mail is marked sent in its own commit right after the server accepted it; a crash in
-    between sends that one mail again, nothing else. A temporary refusal (4xx, connection
-    errors) raises: the batch is retried after a back-off and resumes where it stopped. A
-    permanent refusal of one address (5xx) skips that notification and goes on.
+    The batch's unsent notifications are claimed in one locked select, sent over one SMTP
+    connection, and recorded as sent in one update and one commit: a crash before that commit
+    sends the batch's mails again, at most the whole batch, nothing else. When a send fails
+    midway, what the server had accepted is recorded before the error is raised, so the retry
+    (after a back-off) sends only the rest. A temporary refusal (4xx, connection errors) raises
+    that way; a permanent refusal of one address (5xx) skips that notification and goes on.
     """
-    with Mailer() as mailer:
-        for notification_id in ids:
-            deliver_one(mailer, notification_id)
-            db.session.commit()
-
-
-def deliver_one(mailer: Mailer, notification_id: int) -> None:
-    head = db.session.execute(
-        select(Notification.kind, Notification.alert_id, Notification.sent_at).where(
-            Notification.id == notification_id, Notification.skipped_at.is_(None)
-        )
-    ).one_or_none()
-    if head is None or head.sent_at is not None:
+    claimed = _claim(ids)
+    if not claimed:
         return
-    stale = False
-    if head.kind in (NotificationKind.PUBLISHED, NotificationKind.ENDED):
-        # Shared lock on the alert first (always in this order): closing waits for this send.
-        alert = db.session.execute(
-            select(Alert.status, Alert.expires_at)
-            .where(Alert.id == head.alert_id)
-            .with_for_update(read=True)
-        ).one()
-        stale = head.kind == NotificationKind.PUBLISHED and (
-            alert.status != AlertStatus.PUBLISHED
-            or (alert.expires_at is not None and alert.expires_at <= utcnow())
+    sent: list[int] = []
+    skipped: dict[SkipReason, list[int]] = {}
+    try:
+        with Mailer() as mailer:
+            for notification, user, stale in claimed:
+                reason = _send(mailer, notification, user, stale)
+                if reason is None:
+                    sent.append(notification.id)
+                else:
+                    skipped.setdefault(reason, []).append(notification.id)
+    finally:
+        _record(sent, skipped)
+        db.session.commit()
+
+
+def _claim(ids: Sequence[int]) -> list[tuple[Notification, User, bool]]:
+    """The batch's notifications still to go, locked until the batch commits, with whether each
+    is stale. A second run of the same batch skips the locked ones, then sees them sent."""
+    heads = db.session.execute(
+        select(Notification.kind, Notification.alert_id).where(
+            Notification.id.in_(ids),
+            Notification.sent_at.is_(None),
+            Notification.skipped_at.is_(None),
         )
-    # Locked for the send: a second worker on the same batch skips it, then sees it sent.
-    row = db.session.execute(
+    ).all()
+    if not heads:
+        return []
+    # Shared locks on the alerts first (always in this order): closing waits for this batch.
+    watched = sorted(
+        {
+            head.alert_id
+            for head in heads
+            if head.kind in (NotificationKind.PUBLISHED, NotificationKind.ENDED)
+        }
+    )
+    now = utcnow()
+    live = {
+        alert.id
+        for alert in db.session.execute(
+            select(Alert.id, Alert.status, Alert.expires_at)
+            .where(Alert.id.in_(watched))
+            .order_by(Alert.id)
+            .with_for_update(read=True)
+        )
+        if alert.status == AlertStatus.PUBLISHED
+        and (alert.expires_at is None or alert.expires_at > now)
+    }
+    rows = db.session.execute(
         select(Notification, User)
         .join(User, User.id == Notification.user_id)
-        .where(Notification.id == notification_id)
+        .where(
+            Notification.id.in_(ids),
+            Notification.sent_at.is_(None),
+            Notification.skipped_at.is_(None),
+        )
+        .order_by(Notification.id)
         .with_for_update(of=Notification, skip_locked=True)
         .execution_options(populate_existing=True)
-    ).one_or_none()
-    if row is None or row.Notification.sent_at or row.Notification.skipped_at:
-        return
-    notification, user = row
+    ).all()
+    return [
+        (
+            notification,
+            user,
+            notification.kind == NotificationKind.PUBLISHED and notification.alert_id not in live,
+        )
+        for notification, user in rows
+    ]
+
+
+def _send(mailer: Mailer, notification: Notification, user: User, stale: bool) -> SkipReason | None:
+    """Send one claimed notification; the reason it is skipped instead, or None when sent."""
     if not user.active:
-        _skip(notification, SkipReason.INACTIVE)
-    elif stale:
-        _skip(notification, SkipReason.STALE)
-    else:
-        subject, body = render(notification, user)
-        try:
-            mailer.send(user.email, subject, body)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
-            if not _permanent(error):
-                raise
-            _skip(notification, SkipReason.REFUSED)
-            return
-        notification.sent_at = utcnow()
+        return SkipReason.INACTIVE
+    if stale:
+        return SkipReason.STALE
+    subject, body = render(notification, user)
+    try:
+        mailer.send(user.email, subject, body)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
+        if not _permanent(error):
+            raise
+        return SkipReason.REFUSED
+    return None
 
 
-def _skip(notification: Notification, reason: SkipReason) -> None:
-    notification.skipped_at = utcnow()
-    notification.skip_reason = reason
+def _record(sent: list[int], skipped: dict[SkipReason, list[int]]) -> None:
+    now = utcnow()
+    if sent:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(sent))
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    for reason, ids in skipped.items():
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(skipped_at=now, skip_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _permanent(error: smtplib.SMTPException) -> bool:

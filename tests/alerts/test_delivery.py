@@ -16,6 +16,7 @@ from schoolalert.notifications import services as notification_services
 from schoolalert.notifications.models import Notification, NotificationKind, SkipReason
 from schoolalert.tasks.models import OutboxMessage, OutboxStatus
 from schoolalert.tasks.sweeper import backlog, sweep
+from tests.alerts.participation import accept_statement
 
 
 def refuse(self, to, subject, body):
@@ -267,3 +268,53 @@ def test_a_second_run_of_a_sent_batch_sends_nothing(world, run_jobs, mailbox, ki
         db.session.commit()
     assert len(mailbox()) == sent
     assert len(school_mail(world, mailbox)) == len(world.staff)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        smtplib.SMTPDataError(451, b"4.3.0 try again later"),
+    ],
+    ids=["connection-lost", "temporary-refusal"],
+)
+def test_a_batch_that_fails_midway_sends_each_mail_once_when_retried(
+    world, run_jobs, mailbox, monkeypatch, make_user, failure
+):
+    staff = list(world.staff)
+    for school in world.schools:
+        for _ in range(2):
+            user = make_user("school_staff", school_id=school.id)
+            accept_statement(world.app, user)
+            staff.append(user)
+    addresses = {user.email for user in staff}  # the police's four-eyes mail goes as usual
+    original = notification_services.Mailer.send
+    accepted: list[str] = []
+
+    def fail_after_two(self, to, subject, body):
+        if to in addresses and len(accepted) == 2:
+            accepted.append("failure")
+            raise failure
+        original(self, to, subject, body)
+        if to in addresses:
+            accepted.append(to)
+
+    monkeypatch.setattr(notification_services.Mailer, "send", fail_after_two)
+    alert_id = world.published()
+    run_jobs()
+    first_run = [message["To"] for message in mailbox() if message["To"] in addresses]
+    assert len(first_run) == 2
+    (message,) = deliveries(world.app)
+    assert message.status == OutboxStatus.PENDING  # waits for its retry
+    with world.app.app_context():  # what went out is on record despite the failure
+        assert statistics(alert_id)["staff_notified"] == 2
+    retries_due(world.app)
+    with world.app.app_context():
+        sweep()
+    run_jobs()
+    received = sorted(message["To"] for message in mailbox() if message["To"] in addresses)
+    assert received == sorted(user.email for user in staff)  # each exactly once
+    (message,) = deliveries(world.app)
+    assert message.status == OutboxStatus.DONE
+    with world.app.app_context():
+        assert statistics(alert_id)["staff_notified"] == len(staff)

@@ -260,6 +260,35 @@ def test_concurrent_writers_keep_one_chain(app):
         assert verify_chain() == audit.ChainVerification(True, 40)
 
 
+def test_entries_of_a_rolled_back_savepoint_or_transaction_leave_no_trace(app):
+    with app.app_context():
+        audit.record("kept.before")
+        try:
+            with db.session.begin_nested():
+                audit.record("undone.in_savepoint")
+                raise RuntimeError("the savepoint fails")
+        except RuntimeError:
+            pass
+        with db.session.begin_nested():
+            audit.record("kept.in_savepoint")
+        audit.record("kept.after")
+        db.session.commit()
+        audit.record("undone.with_transaction")
+        db.session.rollback()
+        audit.record("kept.next")
+        db.session.commit()
+        trail = db.session.execute(
+            select(AuditEvent.sequence, AuditEvent.action).order_by(AuditEvent.sequence)
+        ).all()
+        assert [tuple(row) for row in trail] == [
+            (1, "kept.before"),
+            (2, "kept.in_savepoint"),
+            (3, "kept.after"),
+            (4, "kept.next"),
+        ]
+        assert verify_chain() == audit.ChainVerification(True, 4)
+
+
 def test_details_may_not_hold_secrets(app):
     with app.app_context():
         for key in ("password", "otp", "token", "tip", "Message"):

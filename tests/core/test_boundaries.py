@@ -12,7 +12,7 @@
 - **One place commits per kind of unit of work**: the request (``schoolalert/web/unit_of_work.py``),
   the command (``schoolalert/app.py``), and the task runner (``schoolalert/tasks/``, with
   ``schoolalert/transaction.py`` that does the commit itself); mail delivery commits once per
-  message, which ``schoolalert/notifications/services.py`` says. No view or service commits.
+  batch, which ``schoolalert/notifications/services.py`` says. No view or service commits.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """alerts: every answer of a response is kept (its history), with the tip it carried
 
-Revision ID: 0010_response_history
+Revision ID: 0009_response_history
 Revises: 0008_second_factor_lockout
 Create Date: 2026-12-01 22:40:00
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-01 22:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_response_history'
+revision = '0009_response_history'
 down_revision = '0008_second_factor_lockout'
 branch_labels = None
 depends_on = None
