@@ -48,12 +48,14 @@ def test_a_withdrawn_recognition_keeps_the_name_and_tells_the_investigator(
     world, run_jobs, mailbox
 ):
     alert_id = world.published()
+    run_jobs()
+    before = len(mailbox())  # the four-eyes mail of the approval
     staff = world.staff[1]
     answer(world, alert_id, staff, kind="recognised", child_name="Noor")
     run_jobs()
     answer(world, alert_id, staff, kind="not_recognised")
     run_jobs()
-    to_investigator = [m for m in mailbox() if m["To"] == world.investigator.email]
+    to_investigator = [m for m in mailbox()[before:] if m["To"] == world.investigator.email]
     subjects = [m["Subject"] for m in to_investigator]
     assert subjects == [
         f"Schoolalert {alert_id}: een kind is herkend",
@@ -70,7 +72,7 @@ def test_a_withdrawn_recognition_keeps_the_name_and_tells_the_investigator(
     # Recognising again is a new recognition, told again.
     answer(world, alert_id, staff, kind="recognised")
     run_jobs()
-    assert len([m for m in mailbox() if m["To"] == world.investigator.email]) == 3
+    assert len([m for m in mailbox()[before:] if m["To"] == world.investigator.email]) == 3
 
 
 def test_on_the_web_withdrawing_a_recognition_asks_first(world, web):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import jsonify, request
+from flask import request
 from pydantic import ConfigDict
 from werkzeug.wrappers import Response as HttpResponse
 
@@ -14,6 +14,7 @@ from schoolalert.alerts.api import bp
 from schoolalert.alerts.api.serialise import (
     AlertDetail,
     PurgeRecordAnswer,
+    ResponseList,
     alert_json,
     purge_record_json,
     response_json,
@@ -105,10 +106,11 @@ def close_alert(alert_id: int) -> tuple[HttpResponse, int]:
 @document(
     summary="Responses with their tips and the history of every answer (investigator)",
     tags=["alerts"],
+    response_model=ResponseList,
 )
-def list_responses(alert_id: int) -> HttpResponse:
+def list_responses(alert_id: int) -> tuple[HttpResponse, int]:
     views = responses.responses_for_investigator(signed_in_user(), alert_id)
-    return jsonify({"responses": [response_json(view) for view in views]})
+    return answer(ResponseList, {"responses": [response_json(view) for view in views]})
 
 
 @bp.get("/alerts/<int:alert_id>/purge")

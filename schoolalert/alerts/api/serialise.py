@@ -74,6 +74,33 @@ class AlertDetail(AlertSummary):
     stats: AlertStats
 
 
+class Revision(ResponseModel):
+    kind: Literal["recognised", "not_recognised"]
+    at: str
+    tip: dict[str, str] | None = Field(description="null after the retention purge")
+
+
+class SchoolRef(ResponseModel):
+    code: str
+    name: str
+
+
+class ResponseAnswer(ResponseModel):
+    id: int
+    kind: Literal["recognised", "not_recognised"]
+    school: SchoolRef
+    responder: str = Field(description="a code per staff member, not the person")
+    created_at: str
+    updated_at: str
+    tip: dict[str, str] | None
+    purged: bool
+    history: list[Revision] = Field(description="every answer, oldest first")
+
+
+class ResponseList(ResponseModel):
+    responses: list[ResponseAnswer]
+
+
 class PluginPurgeReport(ResponseModel):
     component: str
     description: str

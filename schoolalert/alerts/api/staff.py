@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, current_app, url_for
 from pydantic import Field
 from werkzeug.wrappers import Response as HttpResponse
 
@@ -39,6 +39,28 @@ def staff_alert_json(alert: Alert, user: User) -> dict[str, Any]:
         ],
         "my_response": mine.kind.value if mine else None,
     }
+
+
+class StaffImage(ResponseModel):
+    id: int
+    kind: str
+    url: str
+
+
+class StaffAlert(ResponseModel):
+    id: int
+    published_at: str
+    expires_at: str
+    age_estimate: str
+    description: str | None
+    images: list[StaffImage]
+    my_response: Literal["recognised", "not_recognised"] | None
+    plugins: dict[str, dict[str, Any]] = Field(description="what enabled plugins add, by plugin")
+
+
+class Recorded(ResponseModel):
+    id: int
+    kind: Literal["recognised", "not_recognised"]
 
 
 class LiveAlert(ResponseModel):
@@ -79,12 +101,12 @@ def my_alerts() -> tuple[HttpResponse, int]:
     summary="Description and image links of a live alert (school staff)",
     tags=["portal"],
     responses={200: "the alert", 404: "unknown or not visible"},
+    response_model=StaffAlert,
 )
-def my_alert(alert_id: int) -> HttpResponse:
+def my_alert(alert_id: int) -> tuple[HttpResponse, int]:
     user = signed_in_user()
-    answer = staff_alert_json(access.view_alert(user, alert_id), user)
-    answer["plugins"] = plugin_fields(user, alert_id)
-    return jsonify(answer)
+    alert = staff_alert_json(access.view_alert(user, alert_id), user)
+    return answer(StaffAlert, alert | {"plugins": plugin_fields(user, alert_id)})
 
 
 def plugin_fields(user: User, alert_id: int) -> dict[str, Any]:
@@ -115,9 +137,10 @@ def staff_image(alert_id: int, image_id: int) -> HttpResponse:
     summary="Answer: recognised (with an optional tip) or not_recognised (school staff)",
     tags=["portal"],
     request_model=responses.ResponseInput,
+    response_model=Recorded,
     responses={201: "recorded", 404: "unknown or not visible", 422: "bad answer"},
 )
 def my_response(alert_id: int) -> tuple[HttpResponse, int]:
-    answer = validate(responses.ResponseInput, json_body())
-    response = responses.respond(signed_in_user(), alert_id, answer.kind, answer.tip())
-    return jsonify({"id": response.id, "kind": response.kind.value}), 201
+    given = validate(responses.ResponseInput, json_body())
+    response = responses.respond(signed_in_user(), alert_id, given.kind, given.tip())
+    return answer(Recorded, {"id": response.id, "kind": response.kind.value}, 201)
