@@ -80,7 +80,12 @@ def test_closing_for_a_partner_is_withdrawn_by_the_system_with_origin_and_reason
 ):
     alert_id = world.published()
     run_jobs()
-    told = len(mailbox())
+    staff = {user.email for user in world.staff}
+
+    def staff_mail():  # the police get four-eyes mail too
+        return [message for message in mailbox() if message["To"] in staff]
+
+    told = len(staff_mail())
     with world.app.app_context():
         record = plugin_api.close_for_partner(alert_id, origin="exchange:bka", reason="Cancel")
         commit()
@@ -98,7 +103,7 @@ def test_closing_for_a_partner_is_withdrawn_by_the_system_with_origin_and_reason
     assert audit_details(world.app, "alert.closed_by_partner") == [
         {"origin": "exchange:bka", "reason": "Cancel"}
     ]
-    assert len(mailbox()) == told * 2  # everyone told of it hears that it ended
+    assert len(staff_mail()) == told * 2  # everyone told of it hears that it ended
 
 
 def test_a_content_key_seals_until_destroyed_and_the_orphan_sweep_leaves_it(app):
