@@ -12,7 +12,7 @@ breaks are allowed in texts), the same rule as the web boundary.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from flask_babel import lazy_gettext as _l
@@ -26,8 +26,9 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
-from schoolalert.errors import InvalidInput
+from schoolalert.errors import InvalidInput, Unresolvable
 from schoolalert.web.input import MAX_ID
 
 MODEL = TypeVar("MODEL", bound=BaseModel)
@@ -120,8 +121,26 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DOMAIN_ERROR = "domain"
+
+
+def domain_rule(rule: Callable[[Any], Any]) -> AfterValidator:
+    """A service's own check (raising :class:`InvalidInput`) as a validator of a field: its
+    refusal is collected with the model's other errors, keeping its field, message and code."""
+
+    def check(value: Any) -> Any:
+        try:
+            return rule(value)
+        except InvalidInput as error:
+            context = {"message": error.message, "field": error.field, "code": error.code}
+            raise PydanticCustomError(DOMAIN_ERROR, "{message}", context) from None
+
+    return AfterValidator(check)
+
+
 def validate(model: type[MODEL], data: Mapping[str, Any]) -> MODEL:
-    """``model`` from ``data``, or InvalidInput naming the first bad field."""
+    """``model`` from ``data``, or InvalidInput naming the first bad field (``problems`` holds
+    every bad field; :class:`Unresolvable` when the first names nothing known)."""
     try:
         return model.model_validate(dict(data))
     except ValidationError as errors:
@@ -129,13 +148,20 @@ def validate(model: type[MODEL], data: Mapping[str, Any]) -> MODEL:
         found = sorted(
             errors.errors(include_url=False), key=lambda error: error["type"].endswith("_type")
         )
-        problems: dict[str | None, str] = {}
+        problems: dict[str | None, tuple[str, str]] = {}
         for error in found:
+            context = error.get("ctx") or {}
+            if error["type"] == DOMAIN_ERROR:
+                field = context["field"] or _field(error["loc"])
+                problems.setdefault(field, (context["message"], context["code"]))
+                continue
             field = _field(error["loc"])
             own = model.refusals.get(field or "")
-            problems.setdefault(field, str(own) if own else _message(error))
-        field, message = next(iter(problems.items()))
-        raise InvalidInput(message, field=field, problems=list(problems.items())) from None
+            problems.setdefault(field, (str(own) if own else _message(error), InvalidInput.code))
+        field, (message, code) = next(iter(problems.items()))
+        refusal = Unresolvable if code == Unresolvable.code else InvalidInput
+        every = [(name, text) for name, (text, _code) in problems.items()]
+        raise refusal(message, field=field, problems=every) from None
 
 
 def _field(location: tuple[str | int, ...]) -> str | None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role, require_role
@@ -30,6 +30,7 @@ from schoolalert.notifications.services import notify_prosecutors
 from schoolalert.tasks.outbox import enqueue
 from schoolalert.validation import (
     RequestModel,
+    domain_rule,
     integral_number,
     text,
     validate,
@@ -63,7 +64,7 @@ def live_schema(schema: dict[str, Any]) -> None:
 
 
 #: A targeting object in its normal form (its schema comes from :func:`live_schema`).
-Targeting = Annotated[dict[str, Any], AfterValidator(parse_targeting)]
+Targeting = Annotated[dict[str, Any], domain_rule(parse_targeting)]
 
 
 class DraftInput(RequestModel):

@@ -146,3 +146,17 @@ def test_two_request_models_of_one_name_cannot_both_be_in_the_document():
     _model_schema(first, schemas)
     with pytest.raises(ValueError, match="Twin"):
         _model_schema(Twin, schemas)
+
+
+def test_a_bad_targeting_is_reported_with_the_other_bad_fields_not_instead_of_them(world):
+    from schoolalert.alerts.drafting import DraftInput
+    from schoolalert.errors import InvalidInput, Unresolvable
+    from schoolalert.validation import validate
+
+    body = draft_body(world, description="", targeting={})
+    with world.app.test_request_context(), pytest.raises(InvalidInput) as refused:
+        validate(DraftInput, body)
+    assert {"description", "targeting"} <= {field for field, _message in refused.value.problems}
+    unknown = draft_body(world, targeting={"schools": ["99ZZ99"]})
+    with world.app.test_request_context(), pytest.raises(Unresolvable):
+        validate(DraftInput, unknown)
