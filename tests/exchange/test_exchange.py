@@ -209,7 +209,12 @@ def test_a_partner_alert_is_taken_once_adopted_approved_here_and_its_cancel_clos
     )
     assert approved.status_code == 200, approved.json
     run_jobs()
-    assert [m["To"] for m in mailbox()] == [ours.staff[0].email]  # told of the new alert
+    staff = ours.staff[0].email  # the police's four-eyes mail aside
+
+    def staff_mail():
+        return [message for message in mailbox() if message["To"] == staff]
+
+    assert len(staff_mail()) == 1  # told of the new alert
 
     closed = partner.api(
         "POST", f"/alerts/{theirs}/close", partner.investigator, json={"reason": "identified"}
@@ -234,8 +239,7 @@ def test_a_partner_alert_is_taken_once_adopted_approved_here_and_its_cancel_clos
             select(AuditEvent.details).where(AuditEvent.action == "alert.created_from_external")
         )
         assert created == {"origin": f"exchange:{PARTNER_SENDER}", "images": 2}
-    assert len(mailbox()) == 2  # and told that it ended
-    assert mailbox()[-1]["To"] == ours.staff[0].email
+    assert len(staff_mail()) == 2  # and told that it ended
 
 
 def test_an_update_replaces_a_received_alert_or_tells_the_adopting_investigator(
