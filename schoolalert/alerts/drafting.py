@@ -30,7 +30,7 @@ from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids, ta
 from schoolalert.audit import services as audit
 from schoolalert.crypto.aead import associated_data, image_aad
 from schoolalert.database import utcnow
-from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
+from schoolalert.errors import Conflict, InvalidInput, PermissionDenied, Unresolvable
 from schoolalert.events import AlertSubmitted
 from schoolalert.extensions import db
 from schoolalert.notifications.services import notify_prosecutors
@@ -122,13 +122,11 @@ class DraftInput(RequestModel):
     @field_validator("duration_days", mode="after")
     @classmethod
     def _duration(cls, value: int | None, info: ValidationInfo) -> int:
-        exercise = info.data.get("exercise") is True
         maximum = setting("ALERT_MAX_DAYS")
-        if exercise:
-            maximum = min(maximum, MAX_EXERCISE_DAYS)
-        days = min(setting("ALERT_DEFAULT_DAYS"), maximum) if value is None else value
-        if exercise and days > maximum:
-            raise ValueError(str(_l("An exercise runs at most %(max)d days.", max=maximum)))
+        default = setting("ALERT_DEFAULT_DAYS")
+        if info.data.get("exercise") is True:  # a longer one is refused by parse_draft
+            default = min(default, MAX_EXERCISE_DAYS)
+        days = default if value is None else value
         if not 1 <= days <= maximum:
             raise ValueError(str(_l("The duration must be 1 to %(max)d days.", max=maximum)))
         return days
@@ -152,7 +150,14 @@ def parse_draft(data: Mapping[str, Any]) -> DraftInput:
     """Validate what an investigator wrote; InvalidInput names the first bad field.
 
     The fields of plugins' draft parts are left to :func:`draft_parts.parse_parts`."""
-    return validate(DraftInput, draft_parts.without_parts(data))
+    draft = validate(DraftInput, draft_parts.without_parts(data))
+    if draft.exercise and draft.duration_days > MAX_EXERCISE_DAYS:
+        # A duration the document allows, refused by this draft's own data (an exercise).
+        raise Unresolvable(
+            str(_l("An exercise runs at most %(max)d days.", max=MAX_EXERCISE_DAYS)),
+            field="duration_days",
+        )
+    return draft
 
 
 def create_draft(actor: User, draft: DraftInput, parts: Mapping[str, Any] | None = None) -> Alert:
