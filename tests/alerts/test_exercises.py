@@ -266,3 +266,23 @@ def test_the_board_page_opts_in_and_out_by_post_with_csrf(world, admin, web):
     web.post(admin, f"/boards/{number}/exercises/opt-out", {"scope": code})
     state = world.api("GET", f"/boards/{number}/exercises", admin).json
     assert {s["code"]: s["exercises"] for s in state["schools"]}[code] is False
+
+
+def test_the_draft_form_makes_an_exercise_of_at_most_two_days(world, web):
+    from tests.alerts.test_web_drafting import draft_form
+
+    too_long = web.post(world.investigator, "/alerts/new", draft_form(world, exercise="y"))
+    assert too_long.status_code == 422
+    assert "Een oefening loopt hoogstens 2 dagen." in too_long.text
+    made = web.post(
+        world.investigator, "/alerts/new", draft_form(world, exercise="y", duration_days="2")
+    )
+    assert made.status_code == 302
+    alert_id = int(made.headers["Location"].rstrip("/").split("/")[-1])
+    alert = world.api("GET", f"/alerts/{alert_id}", world.investigator).json
+    assert alert["exercise"] is True
+    assert alert["duration_days"] == 2
+    edit = web.get(world.investigator, f"/alerts/{alert_id}/edit").text
+    start = edit.index('id="exercise"')
+    tag = edit[edit.rindex("<input", 0, start) : edit.index(">", start)]
+    assert "checked" in tag
