@@ -138,6 +138,14 @@ def test_pages_of_an_exercise_say_so(world, opted_in, web, run_jobs):
     assert portal.status_code == 200
     assert 'id="exercise-notice"' in portal.text
     assert "data-exercise" in web.get(world.staff[0], "/portal").text
+    for path in (f"/alerts/{alert_id}/responses", f"/alerts/{alert_id}/close"):
+        assert 'id="exercise-notice"' in web.get(world.investigator, path).text
+    answered = world.api(
+        "POST", f"/me/alerts/{alert_id}/response", world.staff[0], json={"kind": "not_recognised"}
+    )
+    assert answered.status_code == 201
+    thanks = web.get(world.staff[0], f"/portal/alerts/{alert_id}/answered")
+    assert 'id="exercise-notice"' in thanks.text
 
 
 def test_a_real_alert_page_has_no_exercise_mark(world, web):
