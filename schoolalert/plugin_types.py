@@ -152,7 +152,9 @@ class DraftPart:
     draft form (context: ``part``, ``value``); ``from_form`` reads it back from the submitted
     form data (``None`` when left empty). ``schema`` returns the JSON Schema of the value for the
     OpenAPI document, called while the document is built (``null`` is always allowed too: it
-    leaves the part out).
+    leaves the part out). A part with ``for_exercises=False`` (one that carries the alert
+    beyond Schoolalert, such as a partner exchange) is refused on an exercise alert: 422 naming
+    ``key``.
     """
 
     key: str
@@ -164,3 +166,4 @@ class DraftPart:
     form_template: str | None = None
     from_form: Callable[[Mapping[str, Any]], Any] | None = None
     schema: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    for_exercises: bool = True

@@ -212,7 +212,13 @@ def view_image(user: User, alert_id: int, image_id: int) -> ImageView:
         store.get(image.blob_name), image_aad(alert.id, image.id)
     )
     viewed_at, view_id = utcnow(), new_view_id()
-    content = watermark(plain, viewer_code=user.code, viewed_at=viewed_at, view_id=view_id)
+    content = watermark(
+        plain,
+        viewer_code=user.code,
+        viewed_at=viewed_at,
+        view_id=view_id,
+        exercise=alert.exercise,
+    )
     db.session.add(
         AlertView(
             alert_id=alert.id,

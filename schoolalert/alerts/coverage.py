@@ -74,7 +74,9 @@ def alert_coverage(actor: User, alert_id: int) -> Coverage:
         )
     else:
         try:
-            school_ids = list(resolve_school_ids(parse_targeting(alert.targeting)))
+            school_ids = list(
+                resolve_school_ids(parse_targeting(alert.targeting), exercise=alert.exercise)
+            )
         except InvalidInput:  # shown on the page by the preview
             school_ids = []
     return Coverage(_per_school(alert.id, school_ids), frozen)

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
-from schoolalert.errors import InvalidInput
+from schoolalert.errors import InvalidInput, Unresolvable
 from schoolalert.plugin_types import DraftPart
 
 REGISTRY = "schoolalert.draft_parts"
@@ -80,6 +81,17 @@ def parse_parts(data: Mapping[str, Any], *, form: bool = False) -> dict[str, Any
         except ValueError as error:
             raise InvalidInput(str(error), field=key) from None
     return values
+
+
+def refuse_for_exercise(values: Mapping[str, Any]) -> None:
+    """Unresolvable (422) naming the first part used that an exercise alert may not have."""
+    parts = available_parts()
+    for key, value in values.items():
+        if value is not None and not parts[key].for_exercises:
+            raise Unresolvable(
+                str(_l("An exercise alert cannot use %(part)s.", part=parts[key].label)),
+                field=key,
+            )
 
 
 def save_parts(alert_id: int, values: Mapping[str, Any]) -> None:

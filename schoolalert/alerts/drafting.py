@@ -9,7 +9,13 @@ from typing import Annotated, Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role, require_role
@@ -23,7 +29,7 @@ from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids, ta
 from schoolalert.audit import services as audit
 from schoolalert.crypto.aead import associated_data, image_aad
 from schoolalert.database import utcnow
-from schoolalert.errors import Conflict, InvalidInput, PermissionDenied
+from schoolalert.errors import Conflict, InvalidInput, PermissionDenied, Unresolvable
 from schoolalert.events import AlertSubmitted
 from schoolalert.extensions import db
 from schoolalert.notifications.services import notify_prosecutors
@@ -42,6 +48,7 @@ from schoolalert.validation import (
 AGE = re.compile(r"^ *(1[0-8]|0?[0-9]) *(?:[-\u2013] *(1[0-8]|0?[0-9]) *)?$")
 TEXT_LIMITS = {"description": 2000, "justification": 5000, "case_reference": 100}
 MAX_DURATION_DAYS = 366  # the schema's bound; the setting ALERT_MAX_DAYS is checked as well
+MAX_EXERCISE_DAYS = 2
 
 
 def live_schema(schema: dict[str, Any]) -> None:
@@ -85,6 +92,11 @@ class DraftInput(RequestModel):
         Field(description="an age or a range of ages up to 18, such as 7 or 6-8"),
     ]
     targeting: Targeting
+    exercise: bool = Field(
+        default=False,
+        description="an exercise: only schools opted in to exercises, at most 2 days, "
+        "marked as exercise everywhere, never in the statistics",
+    )
     duration_days: whole_number(maximum=MAX_DURATION_DAYS) | None = Field(  # type: ignore[valid-type]
         default=None, validate_default=True
     )
@@ -109,9 +121,12 @@ class DraftInput(RequestModel):
 
     @field_validator("duration_days", mode="after")
     @classmethod
-    def _duration(cls, value: int | None) -> int:
-        days = setting("ALERT_DEFAULT_DAYS") if value is None else value
+    def _duration(cls, value: int | None, info: ValidationInfo) -> int:
         maximum = setting("ALERT_MAX_DAYS")
+        default = setting("ALERT_DEFAULT_DAYS")
+        if info.data.get("exercise") is True:  # a longer one is refused by parse_draft
+            default = min(default, MAX_EXERCISE_DAYS)
+        days = default if value is None else value
         if not 1 <= days <= maximum:
             raise ValueError(str(_l("The duration must be 1 to %(max)d days.", max=maximum)))
         return days
@@ -128,13 +143,21 @@ class TargetingRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra=live_schema)
 
     targeting: Targeting
+    exercise: bool = Field(default=False, description="only schools opted in to exercises")
 
 
 def parse_draft(data: Mapping[str, Any]) -> DraftInput:
     """Validate what an investigator wrote; InvalidInput names the first bad field.
 
     The fields of plugins' draft parts are left to :func:`draft_parts.parse_parts`."""
-    return validate(DraftInput, draft_parts.without_parts(data))
+    draft = validate(DraftInput, draft_parts.without_parts(data))
+    if draft.exercise and draft.duration_days > MAX_EXERCISE_DAYS:
+        # A duration the document allows, refused by this draft's own data (an exercise).
+        raise Unresolvable(
+            str(_l("An exercise runs at most %(max)d days.", max=MAX_EXERCISE_DAYS)),
+            field="duration_days",
+        )
+    return draft
 
 
 def create_draft(actor: User, draft: DraftInput, parts: Mapping[str, Any] | None = None) -> Alert:
@@ -153,6 +176,8 @@ def create_draft(actor: User, draft: DraftInput, parts: Mapping[str, Any] | None
     keys.create_keys(alert.id)
     _apply(alert, draft)
     if parts is not None:
+        if draft.exercise:
+            draft_parts.refuse_for_exercise(parts)
         draft_parts.save_parts(alert.id, parts)
     audit.record(
         "alert.created", actor=actor, object_type="alert", object_id=alert.id, alert_id=alert.id
@@ -191,6 +216,8 @@ def update_draft(
     alert = own_draft(actor, alert_id)
     _apply(alert, draft)
     if parts is not None:
+        if draft.exercise:
+            draft_parts.refuse_for_exercise(parts)
         draft_parts.save_parts(alert.id, parts)
     audit.record(
         "alert.updated", actor=actor, object_type="alert", object_id=alert.id, alert_id=alert.id
@@ -281,8 +308,13 @@ def check_submission(actor: User, alert_id: int) -> Alert:
     # The draft as stored is not ready: a conflict with its state, not a bad request.
     if not alert.images:
         raise Conflict(str(_l("Add at least one image before submitting.")), field="images")
-    if not resolve_school_ids(parse_targeting(alert.targeting)):
-        raise Conflict(str(_l("No participating school matches the targeting.")), field="targeting")
+    if not resolve_school_ids(parse_targeting(alert.targeting), exercise=alert.exercise):
+        refusal = (
+            _l("No school opted in to exercises matches the targeting.")
+            if alert.exercise
+            else _l("No participating school matches the targeting.")
+        )
+        raise Conflict(str(refusal), field="targeting")
     return alert
 
 
@@ -319,6 +351,7 @@ def _apply(alert: Alert, draft: DraftInput) -> None:
     alert.order_date = draft.order_date
     alert.other_means_exhausted = draft.other_means_exhausted
     alert.targeting = draft.targeting
+    alert.exercise = draft.exercise
     alert.proposed_duration_days = draft.duration_days
     alert.updated_at = utcnow()
     db.session.flush()

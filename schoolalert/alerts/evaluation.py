@@ -94,13 +94,14 @@ def _hours(start: datetime, end: datetime) -> float:
 
 def evaluation(actor: User) -> list[EvaluationRow]:
     """Every (year, police unit) with a published alert, and a national row per year; newest
-    year first, the national row first within a year."""
+    year first, the national row first within a year. Exercise alerts are left out."""
     require_role(actor, *EVALUATION_READERS)
     alerts = {
         row.id: row
         for row in db.session.execute(
             select(Alert.id, Alert.approved_at, Alert.closed_at, Alert.close_reason).where(
-                Alert.approved_at.is_not(None)
+                Alert.approved_at.is_not(None),
+                Alert.exercise.is_(False),  # never exercises
             )
         )
     }

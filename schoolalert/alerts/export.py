@@ -32,6 +32,7 @@ class AlertExport:
     approved_at: datetime
     expires_at: datetime
     images: list[ExportedImage]
+    exercise: bool  # an exercise alert: never to be passed on as a real one
 
 
 def export_alert(alert_id: int, *, purpose: str) -> AlertExport:
@@ -72,4 +73,5 @@ def export_alert(alert_id: int, *, purpose: str) -> AlertExport:
         approved_at=alert.approved_at,
         expires_at=alert.expires_at,
         images=images,
+        exercise=alert.exercise,
     )

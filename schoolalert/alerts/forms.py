@@ -66,6 +66,13 @@ class DraftForm(FlaskForm):
     )
     other_means_exhausted = BooleanField(_l("Other means of identification are exhausted"))
     duration_days = StringField(_l("Proposed duration in days"))
+    exercise = BooleanField(
+        _l("This is an exercise"),
+        description=_l(
+            "Only schools whose board opted in to exercises receive it, it runs at most 2 days "
+            "and it is marked as an exercise everywhere."
+        ),
+    )
     all = BooleanField(_l("All participating schools"))
     schools = TextAreaField(
         _l("School location codes"),
@@ -94,6 +101,7 @@ def draft_form_data(alert: Alert, description: str | None) -> dict[str, Any]:
         "order_date": alert.order_date.isoformat() if alert.order_date else "",
         "other_means_exhausted": alert.other_means_exhausted,
         "duration_days": str(alert.proposed_duration_days),
+        "exercise": alert.exercise,
         "all": bool(targeting.get("all")),
         "schools": "\n".join(targeting.get("schools") or []),
         "exclude": "\n".join(targeting.get(EXCLUDE) or []),
@@ -112,6 +120,7 @@ def draft_payload(form: DraftForm, formdata: Mapping[str, Any]) -> dict[str, Any
         "order_date": form.order_date.data or "",
         "other_means_exhausted": bool(form.other_means_exhausted.data),
         "duration_days": int(duration) if duration.isdigit() else duration,
+        "exercise": bool(form.exercise.data),
         "targeting": targeting_from_form(formdata),
     }
 
@@ -183,6 +192,20 @@ class ImageForm(FlaskForm):
             "content or anything of the abuse."
         )
     )
+
+
+EXERCISE_ATTEST = _l(
+    "I confirm that this image is a drawing made for the exercise: no photograph of a real child, "
+    "and no sexual content."
+)
+
+
+def image_form_for(alert: Alert, form: ImageForm | None = None) -> ImageForm:
+    """The upload form; for an exercise its statement says the image is a drawing made for it."""
+    form = form or ImageForm()
+    if alert.exercise:
+        form.attest.label.text = str(EXERCISE_ATTEST)
+    return form
 
 
 class ApproveForm(FlaskForm):

@@ -6,7 +6,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolalert.database import str_enum, utcnow
@@ -65,6 +74,8 @@ class Alert(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[CloseReason | None] = mapped_column(str_enum(CloseReason, length=10))
+    # An exercise: only locations opted in to exercises, marked everywhere, never in statistics.
+    exercise: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     images: Mapped[list[AlertImage]] = relationship(
         back_populates="alert", order_by="AlertImage.id", cascade="all, delete-orphan"

@@ -58,10 +58,10 @@ class TargetingPreview:
         return self.schools[:LIST_LIMIT]
 
 
-def targeting_preview(raw: Any) -> TargetingPreview:
+def targeting_preview(raw: Any, *, exercise: bool = False) -> TargetingPreview:
     """The preview of a targeting object as an investigator wrote it (InvalidInput if bad)."""
     parsed = parse_targeting(raw)
-    return build(preview(parsed), circles=map_circles(parsed))
+    return build(preview(parsed, exercise=exercise), circles=map_circles(parsed))
 
 
 def alert_preview(alert: Alert) -> TargetingPreview:
@@ -72,7 +72,7 @@ def alert_preview(alert: Alert) -> TargetingPreview:
         except InvalidInput:  # a selector's plugin was disabled since: no circle to draw
             circles = []
         return build(frozen_recipients(alert.id), frozen=True, circles=circles)
-    return targeting_preview(alert.targeting)
+    return targeting_preview(alert.targeting, exercise=alert.exercise)
 
 
 def map_circles(parsed: dict[str, Any]) -> list[Circle]:

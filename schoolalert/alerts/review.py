@@ -70,7 +70,7 @@ def approve(
     The statement is recorded in the audit trail with the approval."""
     days = check_approval(actor, alert_id, duration_days, images_checked=images_checked)
     alert = _submitted(actor, alert_id)
-    school_ids = resolve_school_ids(parse_targeting(alert.targeting))
+    school_ids = resolve_school_ids(parse_targeting(alert.targeting), exercise=alert.exercise)
     if not school_ids:
         raise Conflict(
             str(_l("No participating school matches the targeting any more.")), field="targeting"

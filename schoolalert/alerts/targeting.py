@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
+from schoolalert.consent.exercises import exercising_clause
 from schoolalert.consent.participation import participating_clause
 from schoolalert.errors import InvalidInput, Unresolvable
 from schoolalert.extensions import db
@@ -106,26 +107,31 @@ def targeting_schema() -> dict[str, Any]:
     }
 
 
-def targeting_clause(parsed: dict[str, Any]) -> ColumnElement[bool]:
-    """One SQL condition over School: selectors united, exclusions removed, participating only."""
+def targeting_clause(parsed: dict[str, Any], *, exercise: bool = False) -> ColumnElement[bool]:
+    """One SQL condition over School: selectors united, exclusions removed, participating only
+    (and, for an exercise, opted in to exercises)."""
     selectors = available_selectors()
     chosen = or_(
         *(selectors[key].criterion(value) for key, value in parsed.items() if key != EXCLUDE)
     )
     excluded = parsed.get(EXCLUDE) or []
     clause = chosen & participating_clause()
+    if exercise:
+        clause = clause & exercising_clause()
     return clause & School.code.not_in(excluded) if excluded else clause
 
 
-def resolve_school_ids(parsed: dict[str, Any]) -> list[int]:
+def resolve_school_ids(parsed: dict[str, Any], *, exercise: bool = False) -> list[int]:
     return list(
-        db.session.scalars(select(School.id).where(targeting_clause(parsed)).order_by(School.id))
+        db.session.scalars(
+            select(School.id).where(targeting_clause(parsed, exercise=exercise)).order_by(School.id)
+        )
     )
 
 
-def preview(parsed: dict[str, Any]) -> list[PreviewSchool]:
+def preview(parsed: dict[str, Any], *, exercise: bool = False) -> list[PreviewSchool]:
     """The locations the targeting reaches now, with what the preview lists and maps."""
-    return load_preview(preview_select().where(targeting_clause(parsed)))
+    return load_preview(preview_select().where(targeting_clause(parsed, exercise=exercise)))
 
 
 def preview_select() -> Select[Any]:

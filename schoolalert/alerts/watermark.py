@@ -31,6 +31,7 @@ ANGLE_DEGREES = 30
 OPACITY = 0.4
 JPEG_QUALITY = 88
 
+EXERCISE_LINE = "OEFENING - EXERCISE"  # both languages: a copy may travel
 _LABEL = re.compile(r"[\x21-\x7e]{1,40}")  # printable ASCII without spaces: legible, one line
 
 
@@ -39,20 +40,32 @@ def new_view_id() -> str:
     return secrets.token_hex(8)
 
 
-def watermark_text(*, viewer_code: str, viewed_at: datetime, view_id: str) -> str:
-    """The three lines written on the image."""
+def watermark_text(
+    *, viewer_code: str, viewed_at: datetime, view_id: str, exercise: bool = False
+) -> str:
+    """The three lines written on the image (four for an exercise, which says so first)."""
     for name, value in (("viewer_code", viewer_code), ("view_id", view_id)):
         if not isinstance(value, str) or not _LABEL.fullmatch(value):
             raise ValueError(f"{name} must be 1-40 printable ASCII characters without spaces")
     if viewed_at.tzinfo is None:
         raise ValueError("viewed_at must be timezone-aware")
     moment = viewed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return f"{viewer_code}\n{moment}\n{view_id}"
+    lines = f"{viewer_code}\n{moment}\n{view_id}"
+    return f"{EXERCISE_LINE}\n{lines}" if exercise else lines
 
 
-def watermark(image_bytes: bytes, *, viewer_code: str, viewed_at: datetime, view_id: str) -> bytes:
+def watermark(
+    image_bytes: bytes,
+    *,
+    viewer_code: str,
+    viewed_at: datetime,
+    view_id: str,
+    exercise: bool = False,
+) -> bytes:
     """The image (as stored: PNG, JPEG or WebP) with the view's watermark, as JPEG bytes."""
-    text = watermark_text(viewer_code=viewer_code, viewed_at=viewed_at, view_id=view_id)
+    text = watermark_text(
+        viewer_code=viewer_code, viewed_at=viewed_at, view_id=view_id, exercise=exercise
+    )
     with Image.open(io.BytesIO(image_bytes), formats=["PNG", "JPEG", "WEBP"]) as source:
         source.load()
         fresh = Image.new("RGB", source.size)  # no info carried over: nothing but pixels

@@ -26,6 +26,8 @@ AUDIT_LABELS: dict[str, LazyString] = {
     "alert.rejected": _l("Alert sent back"),
     "alert.submitted": _l("Alert submitted for approval"),
     "alert.updated": _l("Alert changed"),
+    "consent.exercises_opted_in": _l("Opted in to exercises"),
+    "consent.exercises_opted_out": _l("Opted out of exercises"),
     "consent.granted": _l("Participation granted"),
     "consent.register_exported": _l("Participation register exported"),
     "consent.withdrawn": _l("Participation withdrawn"),

@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.api import answer, document, iso, json_body
-from schoolalert.consent import agreements, boards, register, staff, terms
+from schoolalert.consent import agreements, boards, exercises, register, staff, terms
 from schoolalert.consent import participation as participation_rules
-from schoolalert.consent.models import ParticipationChange, TermsKind
+from schoolalert.consent.models import ExerciseChange, ParticipationChange, TermsKind
 from schoolalert.schools.models import SCHOOL_CODE_PATTERN, Board
 from schoolalert.validation import (
     RequestModel,
@@ -38,6 +38,16 @@ class GrantRequest(RequestModel):
         ]
     ) = Field(description='"all" (the whole board, also future locations) or location codes')
     terms_version: TERMS_VERSION  # type: ignore[valid-type]
+
+
+class ExerciseRequest(RequestModel):
+    schools: (
+        Literal["all"]
+        | Annotated[
+            list[SCHOOL_CODE],  # type: ignore[valid-type]
+            Field(min_length=1, max_length=participation_rules.MAX_SCHOOLS_PER_GRANT),
+        ]
+    ) = Field(description='"all" (every active location the board has now) or location codes')
 
 
 class StaffInvitation(RequestModel):
@@ -99,6 +109,25 @@ class BoardParticipationState(ResponseModel):
     terms_version: int | None
     board_wide: BoardWide
     schools: list[LocationParticipation]
+
+
+class ExerciseHistoryEntry(ResponseModel):
+    action: Literal["grant", "withdraw"]
+    occurred_at: str
+    actor_id: int | None
+
+
+class LocationExercises(ResponseModel):
+    code: str
+    name: str
+    active: bool
+    exercises: bool = Field(description="opted in to exercise alerts")
+    history: list[ExerciseHistoryEntry]
+
+
+class BoardExerciseState(ResponseModel):
+    board: BoardName
+    schools: list[LocationExercises]
 
 
 class Invited(ResponseModel):
@@ -191,6 +220,55 @@ def withdraw_school(number: str, code: str) -> tuple[Response, int]:
     board = boards.visible_board(signed_in_user(), number)
     participation_rules.withdraw_school(signed_in_user(), board, code)
     return answer(BoardParticipationState, _state_json(board))
+
+
+EXERCISE_CHANGE = {
+    200: "the board's exercise opt-ins: state and history per location",
+    403: "only the board's contact person",
+    404: "no such board or location (or not yours)",
+    409: "the location was not opted in",
+    422: "bad input (unknown or inactive location)",
+}
+
+
+@bp.get("/boards/<number>/exercises")
+@document(
+    summary="A board's opt-ins to exercise alerts: state and history per location",
+    tags=["consent"],
+    responses={200: EXERCISE_CHANGE[200], 404: EXERCISE_CHANGE[404]},
+    response_model=BoardExerciseState,
+)
+def exercise_state(number: str) -> tuple[Response, int]:
+    board = boards.visible_board(signed_in_user(), number)
+    return answer(BoardExerciseState, exercises_json(board))
+
+
+@bp.post("/boards/<number>/exercises")
+@document(
+    summary="Opt the whole board or chosen locations in to exercise alerts",
+    tags=["consent"],
+    request_model=ExerciseRequest,
+    responses=EXERCISE_CHANGE,
+    response_model=BoardExerciseState,
+)
+def opt_in_exercises(number: str) -> tuple[Response, int]:
+    body = validate(ExerciseRequest, json_body())
+    board = boards.visible_board(signed_in_user(), number)
+    exercises.opt_in(signed_in_user(), board, schools=body.schools)
+    return answer(BoardExerciseState, exercises_json(board))
+
+
+@bp.delete("/boards/<number>/exercises/<code>")
+@document(
+    summary="Take one location out of exercise alerts, effective at once",
+    tags=["consent"],
+    responses=EXERCISE_CHANGE,
+    response_model=BoardExerciseState,
+)
+def opt_out_exercises(number: str, code: str) -> tuple[Response, int]:
+    board = boards.visible_board(signed_in_user(), number)
+    exercises.opt_out(signed_in_user(), board, code)
+    return answer(BoardExerciseState, exercises_json(board))
 
 
 @bp.post("/boards/<number>/staff")
@@ -297,6 +375,30 @@ def change_json(change: ParticipationChange) -> dict[str, object]:
         "scope": "location" if change.school_id else "board",
         "school": change.school.code if change.school else None,
         "terms_version": change.terms_version.version if change.terms_version else None,
+        "occurred_at": iso(change.occurred_at),
+        "actor_id": change.actor_id,
+    }
+
+
+def exercises_json(board: Board) -> dict[str, Any]:
+    return {
+        "board": {"number": board.number, "name": board.name},
+        "schools": [
+            {
+                "code": item.school.code,
+                "name": item.school.name,
+                "active": item.school.active,
+                "exercises": item.opted_in,
+                "history": [exercise_change_json(change) for change in item.history],
+            }
+            for item in exercises.board_state(board)
+        ],
+    }
+
+
+def exercise_change_json(change: ExerciseChange) -> dict[str, object]:
+    return {
+        "action": change.action.value,
         "occurred_at": iso(change.occurred_at),
         "actor_id": change.actor_id,
     }

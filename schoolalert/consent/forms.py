@@ -39,6 +39,12 @@ class WithdrawForm(FlaskForm):
     scope = HiddenField(validators=[DataRequired()])  # "all" or a location code
 
 
+class ExerciseForm(FlaskForm):
+    """Opt in to or out of exercises: ``scope`` is "all" (opt in only) or a location code."""
+
+    scope = HiddenField(validators=[DataRequired()])
+
+
 class StaffInviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])

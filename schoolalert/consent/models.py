@@ -99,6 +99,33 @@ class ParticipationChange(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+class ExerciseOptIn(db.Model):
+    """A location whose board admin opted it in to exercise alerts (separate from
+    participation: an exercise reaches a location only with both)."""
+
+    __tablename__ = "exercise_opt_ins"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"), index=True)
+    opted_in_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opted_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ExerciseChange(db.Model):
+    """One opt-in to or opt-out of exercises for a location, kept for good."""
+
+    __tablename__ = "exercise_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    action: Mapped[ConsentAction] = mapped_column(str_enum(ConsentAction, length=10))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    school: Mapped[School] = relationship()
+
+
 class StaffAgreement(db.Model):
     """A staff member read the briefing and accepted a confidentiality statement version."""
 
@@ -121,6 +148,6 @@ def _refuse_change(*_args: Any) -> None:
     raise HistoryIsAppendOnly("consent history and agreements are never changed or deleted")
 
 
-for _model in (ParticipationChange, StaffAgreement, TermsVersion):
+for _model in (ParticipationChange, ExerciseChange, StaffAgreement, TermsVersion):
     event.listen(_model, "before_update", _refuse_change)
     event.listen(_model, "before_delete", _refuse_change)

@@ -86,7 +86,7 @@ def grant(
         _delete_location_rows(board)
         return [_record(actor, board, None, ConsentAction.GRANT, accepted.id)]
     changes = []
-    for school in _chosen_schools(board, schools):
+    for school in chosen_schools(board, schools):
         row = db.session.get(SchoolParticipation, school.id)
         if row is None:
             row = SchoolParticipation(school_id=school.id)
@@ -152,7 +152,8 @@ def withdraw_board(actor: User, board: Board) -> ParticipationChange:
     return _record(actor, board, None, ConsentAction.WITHDRAW, ended)
 
 
-def _chosen_schools(board: Board, codes: Sequence[str]) -> list[School]:
+def chosen_schools(board: Board, codes: Sequence[str]) -> list[School]:
+    """The listed locations of the board, all active; Unresolvable naming any other."""
     if isinstance(codes, str) or not isinstance(codes, Sequence) or not codes:
         raise InvalidInput('schools must be "all" or a list of location codes', field="schools")
     if len(codes) > MAX_SCHOOLS_PER_GRANT or not all(isinstance(code, str) for code in codes):

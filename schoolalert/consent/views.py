@@ -12,8 +12,14 @@ from wtforms.fields import SelectChoice
 
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.roles import Role
-from schoolalert.consent import agreements, boards, participation, staff, terms
-from schoolalert.consent.forms import BriefingForm, GrantForm, StaffInviteForm, WithdrawForm
+from schoolalert.consent import agreements, boards, exercises, participation, staff, terms
+from schoolalert.consent.forms import (
+    BriefingForm,
+    ExerciseForm,
+    GrantForm,
+    StaffInviteForm,
+    WithdrawForm,
+)
 from schoolalert.consent.models import TermsKind
 from schoolalert.consent.register import (
     PAGE_SIZE,
@@ -53,8 +59,38 @@ def _board_page(
         form=form,
         errors=errors or {},
         can_act=signed_in_user().role == Role.BOARD_ADMIN,
+        exercises=exercises.board_state(board),
+        exercise_form=ExerciseForm(),
     )
     return page, status
+
+
+@bp.post("/boards/<number>/exercises/opt-in")
+def opt_in_exercises(number: str) -> Response:
+    board = boards.visible_board(signed_in_user(), number)
+    form = ExerciseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    scope = form.scope.data or ""
+    chosen = "all" if scope == "all" else [scope]
+    _apply(
+        lambda: exercises.opt_in(signed_in_user(), board, schools=chosen),
+        _("Opted in to exercises."),
+    )
+    return redirect(url_for(".board", number=board.number))
+
+
+@bp.post("/boards/<number>/exercises/opt-out")
+def opt_out_exercises(number: str) -> Response:
+    board = boards.visible_board(signed_in_user(), number)
+    form = ExerciseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _apply(
+        lambda: exercises.opt_out(signed_in_user(), board, form.scope.data or ""),
+        _("Opted out of exercises. This took effect at once."),
+    )
+    return redirect(url_for(".board", number=board.number))
 
 
 @bp.post("/boards/<number>/grant")

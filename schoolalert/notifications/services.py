@@ -137,10 +137,19 @@ def deliver(ids: Sequence[int], alert_id: int | None = None) -> None:
         return
     sent: list[int] = []
     skipped: dict[SkipReason, list[int]] = {}
+    exercises = set(
+        db.session.scalars(
+            select(Alert.id).where(
+                Alert.id.in_({notification.alert_id for notification, _user, _stale in claimed}),
+                Alert.exercise.is_(True),
+            )
+        )
+    )
     try:
         with Mailer() as mailer:
             for notification, user, stale in claimed:
-                reason = _send(mailer, notification, user, stale)
+                exercise = notification.alert_id in exercises
+                reason = _send(mailer, notification, user, stale, exercise=exercise)
                 if reason is None:
                     sent.append(notification.id)
                 else:
@@ -204,13 +213,15 @@ def _claim(ids: Sequence[int]) -> list[tuple[Notification, User, bool]]:
     ]
 
 
-def _send(mailer: Mailer, notification: Notification, user: User, stale: bool) -> SkipReason | None:
+def _send(
+    mailer: Mailer, notification: Notification, user: User, stale: bool, *, exercise: bool
+) -> SkipReason | None:
     """Send one claimed notification; the reason it is skipped instead, or None when sent."""
     if not user.active:
         return SkipReason.INACTIVE
     if stale:
         return SkipReason.STALE
-    subject, body = render(notification, user)
+    subject, body = render(notification, user, exercise=exercise)
     try:
         mailer.send(user.email, subject, body)
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
@@ -246,8 +257,9 @@ def _permanent(error: smtplib.SMTPException) -> bool:
     return bool(codes) and all(500 <= code < 600 for code in codes)
 
 
-def render(notification: Notification, user: User) -> tuple[str, str]:
-    """Subject and body in the user's language: a link, never content (PRODUCT I3)."""
+def render(notification: Notification, user: User, *, exercise: bool = False) -> tuple[str, str]:
+    """Subject and body in the user's language: a link, never content (PRODUCT I3). The
+    subject of every mail about an exercise alert starts with "OEFENING: " ("EXERCISE: ")."""
     base = current_app.config["BASE_URL"].rstrip("/")
     police_url = f"{base}/alerts/{notification.alert_id}"
     with force_locale(user.language):
@@ -282,4 +294,6 @@ def render(notification: Notification, user: User) -> tuple[str, str]:
                 url=police_url,
                 alert_id=notification.alert_id,
             )
+        if exercise:
+            subject = _("EXERCISE: %(subject)s", subject=subject)
     return subject, body

@@ -164,7 +164,8 @@ def police_image(alert_id: int, image_id: int) -> HttpResponse:
     responses={200: "{count, schools}", 422: "unknown selector or bad value"},
 )
 def preview_targeting() -> tuple[HttpResponse, int]:
-    schools = targeting.preview(validate(drafting.TargetingRequest, json_body()).targeting)
+    body = validate(drafting.TargetingRequest, json_body())
+    schools = targeting.preview(body.targeting, exercise=body.exercise)
     return answer(
         Preview,
         {"count": len(schools), "schools": [preview_school_json(school) for school in schools]},

@@ -33,6 +33,7 @@ class AlertSummary(ResponseModel):
     case_reference: str
     age_estimate: str
     duration_days: int
+    exercise: bool = Field(description="an exercise, not a real case")
 
 
 class AlertList(ResponseModel):
@@ -151,6 +152,7 @@ def alert_json(alert: Alert, reader: User, *, detail: bool = True) -> dict[str, 
         "case_reference": alert.case_reference,
         "age_estimate": alert.age_estimate,
         "duration_days": alert.proposed_duration_days,
+        "exercise": alert.exercise,
     }
     if detail:
         data |= {

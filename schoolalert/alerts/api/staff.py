@@ -27,6 +27,7 @@ def staff_alert_json(alert: Alert, user: User) -> dict[str, Any]:
         "published_at": iso(alert.approved_at),
         "expires_at": iso(alert.expires_at),
         "age_estimate": alert.age_estimate,
+        "exercise": alert.exercise,
         "description": access.read_description(user, alert),
         "images": [
             {
@@ -52,6 +53,7 @@ class StaffAlert(ResponseModel):
     published_at: str
     expires_at: str
     age_estimate: str
+    exercise: bool = Field(description="an exercise, not a real case")
     description: str | None
     images: list[StaffImage]
     my_response: Literal["recognised", "not_recognised"] | None
@@ -67,6 +69,7 @@ class LiveAlert(ResponseModel):
     id: int
     published_at: str
     expires_at: str
+    exercise: bool
 
 
 class MyAlerts(ResponseModel):
@@ -88,6 +91,7 @@ def my_alerts() -> tuple[HttpResponse, int]:
                     "id": alert.id,
                     "published_at": iso(alert.approved_at),
                     "expires_at": iso(alert.expires_at),
+                    "exercise": alert.exercise,
                 }
                 for alert in access.staff_alerts(user)
             ],

@@ -42,13 +42,19 @@ def edit_draft(alert_id: int) -> Response | Page:
     if request.method == "POST":
         return _save_draft(DraftForm(), alert)
     form = DraftForm(data=draft_form_data(alert, access.read_description(user, alert)))
-    return _draft_page(form, alert, alert.targeting, parts=draft_parts.part_values(alert.id))
+    return _draft_page(
+        form,
+        alert,
+        alert.targeting,
+        parts=draft_parts.part_values(alert.id),
+        exercise=alert.exercise,
+    )
 
 
 @bp.post("/preview")
 def preview() -> Page:
     """The preview panel for the draft form's targeting fields (an HTML fragment)."""
-    shown, error = _preview(targeting_from_form(request.form))
+    shown, error = _preview(targeting_from_form(request.form), bool(request.form.get("exercise")))
     return render_template("alerts/_preview.html", preview=shown, preview_error=error), (
         422 if error else 200
     )
@@ -58,7 +64,9 @@ def _save_draft(form: DraftForm, alert: Alert | None) -> Response | Page:
     payload = draft_payload(form, request.form)
     raw_parts = draft_parts.parts_from_form(request.form)
     if request.form.get("action") == "preview":
-        return _draft_page(form, alert, payload["targeting"], parts=raw_parts)
+        return _draft_page(
+            form, alert, payload["targeting"], parts=raw_parts, exercise=payload["exercise"]
+        )
     user = signed_in_user()
     try:
         draft = drafting.parse_draft(payload)
@@ -70,7 +78,15 @@ def _save_draft(form: DraftForm, alert: Alert | None) -> Response | Page:
     except InvalidInput as error:
         rollback()
         errors = place_error(form, error)
-        return _draft_page(form, alert, payload["targeting"], errors, 422, parts=raw_parts)
+        return _draft_page(
+            form,
+            alert,
+            payload["targeting"],
+            errors,
+            422,
+            parts=raw_parts,
+            exercise=payload["exercise"],
+        )
     flash(_("The draft is saved."), "success")
     return redirect(url_for(".alert", alert_id=alert.id))
 
@@ -83,8 +99,9 @@ def _draft_page(
     status: int = 200,
     *,
     parts: dict[str, Any] | None = None,
+    exercise: bool = False,
 ) -> Page:
-    shown, preview_error = _preview(targeting)
+    shown, preview_error = _preview(targeting, exercise)
     page = render_template(
         "alerts/draft.html",
         form=form,
@@ -100,10 +117,12 @@ def _draft_page(
     return page, status
 
 
-def _preview(targeting: dict[str, Any]) -> tuple[TargetingPreview | None, str | None]:
+def _preview(
+    targeting: dict[str, Any], exercise: bool = False
+) -> tuple[TargetingPreview | None, str | None]:
     if not targeting:
         return None, None
     try:
-        return targeting_preview(targeting), None
+        return targeting_preview(targeting, exercise=exercise), None
     except InvalidInput as error:
         return None, error.message

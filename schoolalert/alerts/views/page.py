@@ -17,8 +17,8 @@ from schoolalert.alerts.forms import (
     IMAGE_KIND_LABELS,
     ApproveForm,
     ConfirmForm,
-    ImageForm,
     RejectForm,
+    image_form_for,
 )
 from schoolalert.alerts.models import Alert, AlertStatus
 from schoolalert.alerts.police import police_alert
@@ -68,7 +68,7 @@ def alert_page(alert_id: int, status: int = 200, *, error: str | None = None, **
         may=_abilities(user, alert),
         draft_parts=draft_parts.described_parts(alert.id),
         error=error,
-        image_form=forms.get("image_form") or ImageForm(),
+        image_form=image_form_for(alert, forms.get("image_form")),
         approve_form=forms.get("approve_form") or ApproveForm(),
         reject_form=forms.get("reject_form") or RejectForm(),
         confirm_form=ConfirmForm(),
