@@ -185,6 +185,22 @@ class SchoolConfirmation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReminderKind(StrEnum):
+    VIEW = "view"  # at half-time, to schools where nobody has looked
+    CONFIRM = "confirm"  # before the end, to schools without a confirmation
+
+
+class AlertReminder(db.Model):
+    """That a round of reminders of an alert went out: each kind once per alert."""
+
+    __tablename__ = "alert_reminders"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind, length=10), primary_key=True)
+    schools: Mapped[int]  # how many schools were reminded
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PurgeRecord(db.Model):
     """What was destroyed for a closed alert, when, by whom, and whether it was verified."""
 

@@ -1,4 +1,4 @@
-"""alerts: a school confirms once that its staff looked at an alert (the nil return)
+"""alerts: a school confirms once that its staff looked at an alert (the nil return); reminders
 
 Revision ID: 0011_school_confirmations
 Revises: 0009_response_history
@@ -35,9 +35,23 @@ def upgrade():
     )
     with op.batch_alter_table('school_confirmations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_school_confirmations_alert_id'), ['alert_id'], unique=False)
+    op.create_table(
+        'alert_reminders',
+        sa.Column('alert_id', sa.Integer(), nullable=False),
+        sa.Column(
+            'kind',
+            sa.Enum('view', 'confirm', name='reminderkind', native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column('schools', sa.Integer(), nullable=False),
+        sa.Column('sent_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_reminders_alert_id_alerts')),
+        sa.PrimaryKeyConstraint('alert_id', 'kind', name=op.f('pk_alert_reminders')),
+    )
 
 
 def downgrade():
+    op.drop_table('alert_reminders')
     with op.batch_alter_table('school_confirmations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_school_confirmations_alert_id'))
     op.drop_table('school_confirmations')
