@@ -103,3 +103,59 @@ def test_the_schools_of_an_alert_are_404_for_others(world, make_user):
     draft = world.draft()
     assert world.api("GET", f"/alerts/{draft}/schools", world.prosecutor).status_code == 404
     assert world.api("GET", f"/alerts/{alert_id}/schools", world.staff[0]).status_code == 403
+
+
+def test_staff_confirm_on_the_portal_page_and_see_who_did(world, web, make_user):
+    alert_id = world.published()
+    colleague = make_user("school_staff", school_id=world.schools[0].id)
+    accept_statement(world.app, colleague)
+    page = web.get(world.staff[0], f"/portal/alerts/{alert_id}").text
+    assert 'id="school-confirmation-form"' in page
+    assert 'value="nobody_recognises"' in page
+    without_token = web.post(
+        world.staff[0],
+        f"/portal/alerts/{alert_id}/school-confirmation",
+        {"outcome": "nobody_recognises"},
+        csrf=False,
+    )
+    assert without_token.status_code == 400
+    refused = web.post(world.staff[0], f"/portal/alerts/{alert_id}/school-confirmation", {})
+    assert refused.status_code == 422
+    assert 'id="school-confirmation-form"' in refused.text
+    done = web.post(
+        world.staff[0],
+        f"/portal/alerts/{alert_id}/school-confirmation",
+        {"outcome": "nobody_recognises"},
+    )
+    assert done.status_code == 302
+    for user in (world.staff[0], colleague):
+        page = web.get(user, f"/portal/alerts/{alert_id}").text
+        assert 'id="school-confirmation-form"' not in page
+        notice = page[page.index('id="school-confirmation"') :].split("</p>")[0]
+        assert 'data-outcome="nobody_recognises"' in notice
+        assert world.staff[0].name in notice
+    again = web.post(
+        colleague, f"/portal/alerts/{alert_id}/school-confirmation", {"outcome": "recognised"}
+    )
+    assert again.status_code == 302
+    assert "al bevestigd" in web.get(colleague, f"/portal/alerts/{alert_id}").text
+    # the other school has not confirmed
+    other = web.get(world.staff[1], f"/portal/alerts/{alert_id}").text
+    assert 'id="school-confirmation-form"' in other
+    outsider = web.post(
+        world.outsider,
+        f"/portal/alerts/{alert_id}/school-confirmation",
+        {"outcome": "nobody_recognises"},
+    )
+    assert outsider.status_code == 404
+
+
+def test_the_alert_page_shows_the_confirmation_per_school(world, web):
+    alert_id = world.published()
+    assert confirm(world, alert_id, world.staff[1], "recognised").status_code == 201
+    page = web.get(world.investigator, f"/alerts/{alert_id}").text
+    table = page[page.index('id="coverage"') :].split("</table>")[0]
+    first, second = (table.split(school.name, 1)[1].split("</tr>")[0] for school in world.schools)
+    assert world.staff[1].name in second
+    assert "Iemand heeft het kind herkend" in second
+    assert "nog niet" in first
