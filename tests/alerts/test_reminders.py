@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from schoolalert.accounts.models import User
+from schoolalert.alerts import closing
 from schoolalert.alerts.models import Alert, ReminderKind
 from schoolalert.alerts.reminders import reminder_moment, send_due_reminders
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
+from schoolalert.notifications.models import Notification, NotificationKind, SkipReason
 from schoolalert.tasks.periodic import run_due_periodic_tasks
 from schoolalert.transaction import unit_of_work
 
@@ -110,6 +113,25 @@ def test_a_closed_alert_gets_no_reminder(world, run_jobs, mailbox):
     run_jobs()
     assert received(mailbox, LOOK) == []
     assert received(mailbox, CONFIRM) == []
+
+
+def test_reminders_not_yet_delivered_when_the_alert_closes_are_never_sent(world, run_jobs, mailbox):
+    alert_id = world.published()
+    run_jobs()
+    shift(world, alert_id, passed=timedelta(days=4), left=timedelta(days=3))
+    with world.app.app_context(), unit_of_work():
+        assert send_due_reminders() == 2
+        closing.close(db.session.get(User, world.investigator.id), alert_id, "withdrawn")
+    run_jobs()
+    assert received(mailbox, LOOK) == []
+    with world.app.app_context():
+        skipped = db.session.scalars(
+            select(Notification.skip_reason).where(
+                Notification.alert_id == alert_id,
+                Notification.kind == NotificationKind.VIEW_REMINDER,
+            )
+        ).all()
+    assert skipped == [SkipReason.STALE, SkipReason.STALE]
 
 
 def test_an_english_speaker_gets_the_reminder_in_english(world, run_jobs, mailbox):
