@@ -3,7 +3,8 @@
 For the investigator and the prosecutor (the page of an alert, and later the API). Counts are
 of people, not of image loads: a teacher who opens three images twice is one viewer. Before
 publication the schools are those the targeting reaches now, with the staff who would be told;
-once published they are the frozen recipients. No names of staff, only counts per school.
+once published they are the frozen recipients. No names of staff, only counts per school —
+except the name of whoever confirmed for the school (:mod:`schoolalert.alerts.confirmation`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Select, distinct, func, select
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import POLICE, Role, require_role
+from schoolalert.alerts.confirmation import ConfirmationView, confirmations
 from schoolalert.alerts.models import AlertRecipient, AlertStatus, AlertView, Response
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids
@@ -38,6 +40,7 @@ class SchoolCoverage:
     viewers: int  # people who opened at least one image
     answered: int  # people who answered
     last_activity: datetime | None  # latest view or answer
+    confirmation: ConfirmationView | None  # the school's nil return or recognition
 
     @property
     def unreachable(self) -> bool:
@@ -56,6 +59,10 @@ class Coverage:
 
     def total(self, name: str) -> int:
         return sum(getattr(school, name) for school in self.schools)
+
+    @property
+    def confirmed(self) -> int:
+        return sum(1 for school in self.schools if school.confirmation is not None)
 
 
 def alert_coverage(actor: User, alert_id: int) -> Coverage:
@@ -138,6 +145,7 @@ def _per_school(alert_id: int, school_ids: list[int]) -> list[SchoolCoverage]:
             .group_by(Response.school_id)
         ).all()
     )
+    confirmed = confirmations(alert_id, school_ids)
     rows = [
         SchoolCoverage(
             school_id=school.id,
@@ -157,6 +165,7 @@ def _per_school(alert_id: int, school_ids: list[int]) -> list[SchoolCoverage]:
                 ),
                 default=None,
             ),
+            confirmation=confirmed.get(school.id),
         )
         for school in schools
     ]

@@ -2,7 +2,8 @@
 
 Counts and durations only, never a person or a case: per year of approval and per police unit
 whose schools an alert reached — the alerts, the schools and staff reached, the median time to
-the first view, the answers and recognitions, the median time to identification, and how many
+the first view, the answers and recognitions, the schools that confirmed (their share of the
+schools reached: the coverage by the end), the median time to identification, and how many
 purges were verified. An alert that reached schools of two units counts in both; the national
 row counts it once.
 """
@@ -27,6 +28,7 @@ from schoolalert.alerts.models import (
     PurgeRecord,
     Response,
     ResponseKind,
+    SchoolConfirmation,
 )
 from schoolalert.extensions import db
 from schoolalert.notifications.models import Notification, NotificationKind
@@ -43,6 +45,8 @@ COLUMNS = (
     "median_hours_to_first_view",
     "answers",
     "recognitions",
+    "schools_confirmed",
+    "percent_confirmed",
     "identified",
     "median_hours_to_identification",
     "purges_verified",
@@ -58,6 +62,7 @@ class EvaluationRow:
     staff_reached: int = 0
     answers: int = 0
     recognitions: int = 0
+    schools_confirmed: int = 0  # confirmations can only be given while an alert is live
     identified: int = 0
     purges_verified: int = 0
     hours_to_first_view: list[float] = field(default_factory=list)
@@ -68,6 +73,13 @@ class EvaluationRow:
         return _median(self.hours_to_first_view)
 
     @property
+    def percent_confirmed(self) -> float | None:
+        """The share of the schools reached that confirmed by the end (coverage), in percent."""
+        if not self.schools_reached:
+            return None
+        return round(100 * self.schools_confirmed / self.schools_reached, 1)
+
+    @property
     def median_hours_to_identification(self) -> float | None:
         return _median(self.hours_to_identification)
 
@@ -76,6 +88,7 @@ class EvaluationRow:
             "year": self.year,
             "police_unit": self.unit or "NL",
             "median_hours_to_first_view": self.median_hours_to_first_view,
+            "percent_confirmed": self.percent_confirmed,
             "median_hours_to_identification": self.median_hours_to_identification,
         }
         return [
@@ -132,6 +145,12 @@ def evaluation(actor: User) -> list[EvaluationRow]:
         .where(Response.kind == ResponseKind.RECOGNISED)
         .group_by(Response.alert_id, Response.school_id)
     )
+    confirmed = {
+        (row.alert_id, row.school_id)
+        for row in db.session.execute(
+            select(SchoolConfirmation.alert_id, SchoolConfirmation.school_id)
+        )
+    }
     first_view = {
         (alert_id, school_id): moment
         for alert_id, school_id, moment in db.session.execute(
@@ -156,6 +175,7 @@ def evaluation(actor: User) -> list[EvaluationRow]:
             row.staff_reached += sum(staff.get((alert_id, school), 0) for school in schools)
             row.answers += sum(answers.get((alert_id, school), 0) for school in schools)
             row.recognitions += sum(recognitions.get((alert_id, school), 0) for school in schools)
+            row.schools_confirmed += sum((alert_id, school) in confirmed for school in schools)
             views = [first_view[(alert_id, s)] for s in schools if (alert_id, s) in first_view]
             if views:
                 row.hours_to_first_view.append(_hours(alert.approved_at, min(views)))

@@ -21,7 +21,13 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 
-from schoolalert.alerts.models import Alert, CloseReason, ImageKind, ResponseKind
+from schoolalert.alerts.models import (
+    Alert,
+    CloseReason,
+    ConfirmationOutcome,
+    ImageKind,
+    ResponseKind,
+)
 from schoolalert.alerts.targeting import EXCLUDE, available_selectors
 from schoolalert.errors import InvalidInput
 from schoolalert.plugin_types import TargetingError, TargetingSelector
@@ -258,6 +264,27 @@ class ResponseForm(FlaskForm):
     )
     # Set by the confirmation page when "I recognise this child" becomes "I do not".
     confirm = HiddenField()
+
+
+class SchoolConfirmationForm(FlaskForm):
+    """A staff member confirms the alert for their school (once per school)."""
+
+    OUTCOMES = tuple(outcome.value for outcome in ConfirmationOutcome)
+
+    outcome = RadioField(
+        _l("Confirm for your school"),
+        choices=[
+            SelectChoice(
+                ConfirmationOutcome.NOBODY_RECOGNISES.value,
+                _l("We looked, and nobody at our school recognises the child"),
+            ),
+            SelectChoice(
+                ConfirmationOutcome.RECOGNISED.value,
+                _l("Someone at our school recognised the child (see our answer)"),
+            ),
+        ],
+        validate_choice=False,
+    )
 
 
 class ConfirmForm(FlaskForm):

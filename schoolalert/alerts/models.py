@@ -46,6 +46,11 @@ class ResponseKind(StrEnum):
     NOT_RECOGNISED = "not_recognised"
 
 
+class ConfirmationOutcome(StrEnum):
+    NOBODY_RECOGNISES = "nobody_recognises"  # we looked and nobody recognises the child
+    RECOGNISED = "recognised"  # someone recognised the child (see our answer)
+
+
 class Alert(db.Model):
     __tablename__ = "alerts"
     __table_args__ = (Index("ix_alerts_status_expires_at", "status", "expires_at"),)
@@ -174,6 +179,37 @@ class ResponseRevision(db.Model):
     # Sealed like the response's tip (same key and associated data).
     tip_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchoolConfirmation(db.Model):
+    """A school's confirmation that its staff looked at an alert (the nil return): once per
+    school, by one named staff member."""
+
+    __tablename__ = "school_confirmations"
+    __table_args__ = (UniqueConstraint("alert_id", "school_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[ConfirmationOutcome] = mapped_column(str_enum(ConfirmationOutcome, length=20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReminderKind(StrEnum):
+    VIEW = "view"  # at half-time, to schools where nobody has looked
+    CONFIRM = "confirm"  # before the end, to schools without a confirmation
+
+
+class AlertReminder(db.Model):
+    """That a round of reminders of an alert went out: each kind once per alert."""
+
+    __tablename__ = "alert_reminders"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind, length=10), primary_key=True)
+    schools: Mapped[int]  # how many schools were reminded
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PurgeRecord(db.Model):

@@ -9,6 +9,7 @@ from schoolalert.alerts.closing import (
     expire_due_alerts,
     finish_purge,
 )
+from schoolalert.alerts.reminders import REMIND_TASK, send_due_reminders
 from schoolalert.alerts.storage import DELETE_BLOBS_TASK
 from schoolalert.alerts.sweeping import delete_blobs, sweep_orphans
 from schoolalert.notifications.services import DELIVER_TASK, deliver
@@ -22,6 +23,7 @@ def schoolalert_register_tasks() -> list[Task]:
         # Mail is recorded per batch, also when a batch fails midway; retried while it matters.
         Task(DELIVER_TASK, deliver, commits_per_item=True, keep_trying=True),
         Task("alerts.expire", expire_due_alerts, every=timedelta(minutes=1)),
+        Task(REMIND_TASK, send_due_reminders, every=timedelta(minutes=5)),
         Task("alerts.purge_responses", _retention, every=timedelta(hours=1)),
         Task(PURGE_TASK, finish_purge),
         Task(DELETE_BLOBS_TASK, delete_blobs),

@@ -38,6 +38,7 @@ AUDIT_LABELS: dict[str, LazyString] = {
     "response.recorded": _l("Answer recorded"),
     "responses.purged": _l("Answers destroyed after retention"),
     "responses.read": _l("Answers read"),
+    "school.confirmed": _l("School confirmed the alert"),
     "schools.imported": _l("School register imported"),
     "sign_in.failed": _l("Sign-in failed"),
     "sign_in.succeeded": _l("Signed in"),

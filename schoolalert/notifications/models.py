@@ -21,6 +21,14 @@ class NotificationKind(StrEnum):
     REJECTED = "rejected"  # to the investigator: sent back with a reason
     EXPIRED = "expired"  # to the investigator: the end time was reached
     ANSWER_CHANGED = "changed"  # to the investigator: someone withdrew their recognition
+    VIEW_REMINDER = "remind_view"  # to staff at half-time: nobody at your school has looked yet
+    CONFIRM_REMINDER = "remind_conf"  # to staff before the end: your school has not confirmed
+
+
+# Mails to staff about a live alert: sent only while it is published, skipped once it closed.
+STAFF_ALERT_KINDS = frozenset(
+    {NotificationKind.PUBLISHED, NotificationKind.VIEW_REMINDER, NotificationKind.CONFIRM_REMINDER}
+)
 
 
 class SkipReason(StrEnum):

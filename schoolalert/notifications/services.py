@@ -5,10 +5,11 @@ connection and records what the mail server accepted in one commit — also when
 midway — so a retried batch skips what already went out (PRODUCT I8: exactly once per recipient,
 even when a job runs twice; only a crash before that commit sends the batch's mails again).
 
-Nothing stale, nothing out of order: a "new alert" mail is sent only while its alert is
-published, under a shared lock on the alert row held until the batch commits, which closing must
-wait for, so no such mail goes out after a close has committed; closing skips the unsent ones and
-writes an "ended" mail only for staff whose "new alert" mail went out (:func:`end_notifications`).
+Nothing stale, nothing out of order: a "new alert" mail or a reminder is sent only while its
+alert is published, under a shared lock on the alert row held until the batch commits, which
+closing must wait for, so no such mail goes out after a close has committed; closing skips the
+unsent ones and writes an "ended" mail only for staff whose "new alert" mail or reminder went out
+(:func:`end_notifications`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ from schoolalert.alerts.models import Alert, AlertStatus
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
 from schoolalert.notifications.mail import Mailer
-from schoolalert.notifications.models import Notification, NotificationKind, SkipReason
+from schoolalert.notifications.models import (
+    STAFF_ALERT_KINDS,
+    Notification,
+    NotificationKind,
+    SkipReason,
+)
 from schoolalert.tasks.outbox import enqueue
 
 DELIVER_TASK = "notifications.deliver"
@@ -39,6 +45,14 @@ FOUR_EYES_SUBJECTS = {
     NotificationKind.APPROVED: _l("Schoolalert %(number)d is approved and published"),
     NotificationKind.REJECTED: _l("Schoolalert %(number)d was sent back to you"),
     NotificationKind.EXPIRED: _l("Schoolalert %(number)d has expired"),
+}
+
+# The reminders to staff (:mod:`schoolalert.alerts.reminders`): a link only.
+REMINDER_SUBJECTS = {
+    NotificationKind.VIEW_REMINDER: _l("Reminder: a Schoolalert for your school"),
+    NotificationKind.CONFIRM_REMINDER: _l(
+        "Reminder: please confirm the Schoolalert for your school"
+    ),
 }
 
 
@@ -99,13 +113,14 @@ def notify_investigator(kind: NotificationKind, alert: Alert, extra: str = "") -
 
 
 def end_notifications(alert_id: int) -> int:
-    """When an alert closes (its row locked): unsent "new alert" mails are skipped, and the
-    staff who were told get an "ended" mail. Returns the number of "ended" mails written."""
+    """When an alert closes (its row locked): unsent "new alert" mails and reminders are
+    skipped, and the staff who were told (by either) get an "ended" mail. Returns the number
+    of "ended" mails written."""
     db.session.execute(
         update(Notification)
         .where(
             Notification.alert_id == alert_id,
-            Notification.kind == NotificationKind.PUBLISHED,
+            Notification.kind.in_(STAFF_ALERT_KINDS),
             Notification.sent_at.is_(None),
             Notification.skipped_at.is_(None),
         )
@@ -113,11 +128,13 @@ def end_notifications(alert_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     told = db.session.scalars(
-        select(Notification.user_id).where(
+        select(Notification.user_id)
+        .where(
             Notification.alert_id == alert_id,
-            Notification.kind == NotificationKind.PUBLISHED,
+            Notification.kind.in_(STAFF_ALERT_KINDS),
             Notification.sent_at.is_not(None),
         )
+        .distinct()
     ).all()
     return notify(NotificationKind.ENDED, alert_id, told)
 
@@ -176,7 +193,7 @@ def _claim(ids: Sequence[int]) -> list[tuple[Notification, User, bool]]:
         {
             head.alert_id
             for head in heads
-            if head.kind in (NotificationKind.PUBLISHED, NotificationKind.ENDED)
+            if head.kind in STAFF_ALERT_KINDS or head.kind == NotificationKind.ENDED
         }
     )
     now = utcnow()
@@ -207,7 +224,7 @@ def _claim(ids: Sequence[int]) -> list[tuple[Notification, User, bool]]:
         (
             notification,
             user,
-            notification.kind == NotificationKind.PUBLISHED and notification.alert_id not in live,
+            notification.kind in STAFF_ALERT_KINDS and notification.alert_id not in live,
         )
         for notification, user in rows
     ]
@@ -266,6 +283,13 @@ def render(notification: Notification, user: User, *, exercise: bool = False) ->
         if notification.kind == NotificationKind.PUBLISHED:
             subject = _("A new Schoolalert for your school")
             body = render_template("mail/alert_published.txt", user=user, url=f"{base}/portal")
+        elif notification.kind in REMINDER_SUBJECTS:
+            subject = str(REMINDER_SUBJECTS[notification.kind])
+            body = render_template(
+                f"mail/{notification.kind.value}.txt",
+                user=user,
+                url=f"{base}/portal/alerts/{notification.alert_id}",
+            )
         elif notification.kind == NotificationKind.ENDED:
             subject = _("A Schoolalert has ended")
             body = render_template(

@@ -22,8 +22,8 @@ def rows_for(app, user):
 
 @pytest.fixture
 def lived(world, run_jobs):
-    """One alert published to both schools (two units), viewed and recognised at the first,
-    then closed as identified and purged."""
+    """One alert published to both schools (two units), viewed, recognised and confirmed at
+    the first, then closed as identified and purged."""
     alert_id = world.published()
     run_jobs()
     staff = world.staff[0]
@@ -34,6 +34,13 @@ def lived(world, run_jobs):
         "POST", f"/me/alerts/{alert_id}/response", staff, json={"kind": "recognised"}
     )
     assert answer.status_code == 201
+    confirmed = world.api(
+        "POST",
+        f"/me/alerts/{alert_id}/school-confirmation",
+        staff,
+        json={"outcome": "recognised"},
+    )
+    assert confirmed.status_code == 201
     closed = world.api(
         "POST", f"/alerts/{alert_id}/close", world.investigator, json={"reason": "identified"}
     )
@@ -49,6 +56,7 @@ def test_the_figures_per_unit_and_for_the_country(world, lived, make_user):
     assert (national.alerts, national.schools_reached, national.staff_reached) == (1, 2, 2)
     assert (national.answers, national.recognitions, national.identified) == (1, 1, 1)
     assert national.purges_verified == 1
+    assert (national.schools_confirmed, national.percent_confirmed) == (1, 50.0)
     assert national.median_hours_to_first_view is not None
     assert national.median_hours_to_identification is not None
     units = {row.unit: row for row in rows[1:]}
@@ -59,6 +67,7 @@ def test_the_figures_per_unit_and_for_the_country(world, lived, make_user):
     rotterdam = units["RE07"]
     assert (rotterdam.recognitions, rotterdam.median_hours_to_first_view) == (0, None)
     assert rotterdam.identified == 1  # the alert that reached it led to an identification
+    assert (amsterdam.percent_confirmed, rotterdam.percent_confirmed) == (100.0, 0.0)
 
 
 def test_drafts_and_submitted_alerts_do_not_count(world, make_user):
@@ -91,6 +100,7 @@ def test_the_page_draws_svg_charts_without_personal_data(world, lived, web, make
     ):
         assert private not in text
     assert 'id="evaluation-table"' in text
+    assert 'id="national-confirmed"' in text
     assert "Amsterdam" in text
 
 
@@ -103,6 +113,7 @@ def test_the_csv_has_a_row_per_unit_and_the_country(world, lived, web):
     assert [row["police_unit"] for row in table] == ["NL", "RE05", "RE07"]
     assert table[0]["alerts"] == "1"
     assert table[0]["recognitions"] == "1"
+    assert (table[0]["schools_confirmed"], table[0]["percent_confirmed"]) == ("1", "50.0")
     assert world.staff[0].email not in response.text
 
 

@@ -13,12 +13,15 @@ from schoolalert.alerts import closing, drafting, responses, review
 from schoolalert.alerts.api import bp
 from schoolalert.alerts.api.serialise import (
     AlertDetail,
+    CoverageAnswer,
     PurgeRecordAnswer,
     ResponseList,
     alert_json,
+    coverage_json,
     purge_record_json,
     response_json,
 )
+from schoolalert.alerts.coverage import alert_coverage
 from schoolalert.api import answer, document, json_body
 from schoolalert.validation import RequestModel, text, validate, whole_number
 
@@ -111,6 +114,17 @@ def close_alert(alert_id: int) -> tuple[HttpResponse, int]:
 def list_responses(alert_id: int) -> tuple[HttpResponse, int]:
     views = responses.responses_for_investigator(signed_in_user(), alert_id)
     return answer(ResponseList, {"responses": [response_json(view) for view in views]})
+
+
+@bp.get("/alerts/<int:alert_id>/schools")
+@document(
+    summary="Per targeted school: eligible staff, notified, viewed, answered, confirmation",
+    tags=["alerts"],
+    response_model=CoverageAnswer,
+    responses={200: "the schools", 404: "unknown or not visible"},
+)
+def alert_schools(alert_id: int) -> tuple[HttpResponse, int]:
+    return answer(CoverageAnswer, coverage_json(alert_coverage(signed_in_user(), alert_id)))
 
 
 @bp.get("/alerts/<int:alert_id>/purge")

@@ -10,6 +10,8 @@ from pydantic import ConfigDict, Field
 from schoolalert.accounts.models import User
 from schoolalert.alerts import access, draft_parts
 from schoolalert.alerts.closing import PurgeRecord
+from schoolalert.alerts.confirmation import ConfirmationView
+from schoolalert.alerts.coverage import Coverage
 from schoolalert.alerts.models import Alert
 from schoolalert.alerts.responses import ResponseView
 from schoolalert.alerts.targeting import PreviewSchool
@@ -48,6 +50,49 @@ class PoliceImage(ResponseModel):
     sha256: str
     destroyed: bool
     url: str | None
+
+
+class SchoolConfirmationAnswer(ResponseModel):
+    outcome: Literal["nobody_recognises", "recognised"]
+    by: str = Field(description="the name of the staff member who confirmed for the school")
+    at: str = TIME
+
+
+class SchoolCoverageAnswer(ResponseModel):
+    code: str
+    name: str
+    eligible_staff: int = Field(description="staff who may see the alert now")
+    notified: int = Field(description='"new alert" mails sent')
+    viewed: int = Field(description="people who opened at least one image")
+    answered: int = Field(description="people who answered")
+    confirmation: SchoolConfirmationAnswer | None
+
+
+class CoverageAnswer(ResponseModel):
+    schools: list[SchoolCoverageAnswer]
+
+
+def confirmation_json(view: ConfirmationView | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {"outcome": view.outcome.value, "by": view.by, "at": iso(view.at)}
+
+
+def coverage_json(coverage: Coverage) -> dict[str, Any]:
+    return {
+        "schools": [
+            {
+                "code": school.code,
+                "name": school.name,
+                "eligible_staff": school.eligible,
+                "notified": school.notified,
+                "viewed": school.viewers,
+                "answered": school.answered,
+                "confirmation": confirmation_json(school.confirmation),
+            }
+            for school in coverage.schools
+        ]
+    }
 
 
 class AlertStats(ResponseModel):

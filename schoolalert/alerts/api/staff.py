@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response as HttpResponse
 
 from schoolalert.accounts.auth import signed_in_user
 from schoolalert.accounts.models import User
-from schoolalert.alerts import access, responses
+from schoolalert.alerts import access, confirmation, responses
+from schoolalert.alerts.api.serialise import SchoolConfirmationAnswer, confirmation_json
 from schoolalert.alerts.http import image_response
 from schoolalert.alerts.models import Alert
 from schoolalert.api import answer, document, iso, json_body
@@ -148,3 +149,24 @@ def my_response(alert_id: int) -> tuple[HttpResponse, int]:
     given = validate(responses.ResponseInput, json_body())
     response = responses.respond(signed_in_user(), alert_id, given.kind, given.tip())
     return answer(Recorded, {"id": response.id, "kind": response.kind.value}, 201)
+
+
+@bp.post("/alerts/<int:alert_id>/school-confirmation")
+@document(
+    summary="Confirm for my school: nobody recognises the child, or someone did (school staff)",
+    tags=["portal"],
+    request_model=confirmation.ConfirmationInput,
+    response_model=SchoolConfirmationAnswer,
+    responses={
+        201: "confirmed",
+        404: "unknown or not visible",
+        409: "the school already confirmed",
+        422: "bad outcome",
+    },
+)
+def school_confirmation(alert_id: int) -> tuple[HttpResponse, int]:
+    given = validate(confirmation.ConfirmationInput, json_body())
+    user = signed_in_user()
+    record = confirmation.confirm_for_school(user, alert_id, given.outcome)
+    view = confirmation.school_confirmation(record.alert_id, record.school_id)
+    return answer(SchoolConfirmationAnswer, confirmation_json(view), 201)

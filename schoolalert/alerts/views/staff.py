@@ -13,14 +13,19 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from schoolalert.accounts.auth import signed_in_user
-from schoolalert.alerts import access, responses
-from schoolalert.alerts.forms import IMAGE_KIND_LABELS, ResponseForm, place_error
+from schoolalert.alerts import access, confirmation, responses
+from schoolalert.alerts.forms import (
+    IMAGE_KIND_LABELS,
+    ResponseForm,
+    SchoolConfirmationForm,
+    place_error,
+)
 from schoolalert.alerts.http import image_response
 from schoolalert.alerts.models import Alert
 from schoolalert.alerts.responses import TIP_FIELDS
 from schoolalert.consent.agreements import briefing_required
 from schoolalert.consent.eligibility import staff_may_see_alerts
-from schoolalert.errors import InvalidInput, NotFound
+from schoolalert.errors import Conflict, InvalidInput, NotFound
 from schoolalert.transaction import rollback
 from schoolalert.web.unit_of_work import keep_refusal
 
@@ -86,6 +91,25 @@ def respond(alert_id: int) -> Response | tuple[str, int]:
     return redirect(url_for(".answered", alert_id=alert_id))
 
 
+@bp.post("/alerts/<int:alert_id>/school-confirmation")
+def confirm(alert_id: int) -> Response | tuple[str, int]:
+    """Confirm the alert for one's school; a school that already confirmed is told so."""
+    user = signed_in_user()
+    form = SchoolConfirmationForm()
+    outcome = form.outcome.data or ""
+    if outcome not in SchoolConfirmationForm.OUTCOMES:
+        form.outcome.errors = [_("Choose what you confirm for your school.")]
+        return _alert_page(alert_id, ResponseForm(), 422, confirm_form=form)
+    try:
+        confirmation.confirm_for_school(user, alert_id, outcome)
+    except Conflict as error:
+        rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".alert", alert_id=alert_id))
+    flash(_("Thank you, you confirmed the alert for your school."), "success")
+    return redirect(url_for(".alert", alert_id=alert_id))
+
+
 def _live_or_ended(alert_id: int) -> Alert:
     """The live alert, or raise :class:`AlertEnded` for one this person received that ended."""
     user = signed_in_user()
@@ -110,9 +134,16 @@ def ended(error: AlertEnded) -> tuple[str, int]:
     return render_template("portal/ended.html", alert_id=error.alert_id), 410
 
 
-def _alert_page(alert_id: int, form: ResponseForm, status: int = 200) -> tuple[str, int]:
+def _alert_page(
+    alert_id: int,
+    form: ResponseForm,
+    status: int = 200,
+    *,
+    confirm_form: SchoolConfirmationForm | None = None,
+) -> tuple[str, int]:
     user = signed_in_user()
     alert = _live_or_ended(alert_id)
+    assert user.school_id is not None
     page = render_template(
         "portal/alert.html",
         alert=alert,
@@ -121,6 +152,8 @@ def _alert_page(alert_id: int, form: ResponseForm, status: int = 200) -> tuple[s
         kind_labels=IMAGE_KIND_LABELS,
         mine=responses.own_response(user, alert.id),
         form=form,
+        school_confirmation=confirmation.school_confirmation(alert.id, user.school_id),
+        confirm_form=confirm_form or SchoolConfirmationForm(formdata=None),
     )
     if status >= 400:
         keep_refusal()  # the refused answer is rolled back; the description read stays on record
