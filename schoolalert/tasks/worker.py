@@ -71,8 +71,18 @@ class AppContextMixin:
         )
 
 
+# Held by the ticker thread while it works, and by the worker while it forks a horse: a fork
+# copies only the forking thread, so a lock the ticker held at that moment (the database pool's,
+# a template cache's, the import lock) would stay locked in the horse for ever.
+TICKER_BUSY = threading.Lock()
+
+
 class AppWorker(AppContextMixin, Worker):
     """Forks a work horse per job (the default)."""
+
+    def fork_work_horse(self, *args: Any, **kwargs: Any) -> None:
+        with TICKER_BUSY:  # never while the ticker is in the middle of something
+            super().fork_work_horse(*args, **kwargs)
 
     def main_work_horse(self, *args: Any, **kwargs: Any) -> None:
         # The forked horse must not share the parent's database connections.
@@ -102,14 +112,15 @@ class Ticker(threading.Thread):
         from schoolalert.tasks.sweeper import sweep
 
         while not self.stopped.is_set():
-            try:
-                with self.app.app_context():
-                    sweep()
-            except Exception as error:
-                logger.warning(
-                    "outbox sweep failed (retried in %ss): %s", self.sweep_seconds, error
-                )
-            self.backend.enqueue_periodic(int(time.time()) // self.periodic_seconds)
+            with TICKER_BUSY:
+                try:
+                    with self.app.app_context():
+                        sweep()
+                except Exception as error:
+                    logger.warning(
+                        "outbox sweep failed (retried in %ss): %s", self.sweep_seconds, error
+                    )
+                self.backend.enqueue_periodic(int(time.time()) // self.periodic_seconds)
             self.stopped.wait(self.sweep_seconds)
 
 
