@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import PURGE_READERS, Role, require_role
 from schoolalert.alerts import keys
+from schoolalert.alerts.delivery_lock import hold_for_closing
 from schoolalert.alerts.models import (
     Alert,
     AlertImage,
@@ -86,6 +87,7 @@ def expire_due_alerts() -> int:
 def close_and_purge(alert: Alert, reason: CloseReason, actor: User | None) -> PurgeRecord:
     """End all access and destroy the image key now, in the caller's transaction; the blobs
     are deleted and everything verified by :func:`finish_purge` once it has committed."""
+    hold_for_closing(alert.id)  # the batch of mail in flight ends first; no batch starts after
     now = utcnow()
     was_published = alert.status == AlertStatus.PUBLISHED
     alert.status = AlertStatus.CLOSED

@@ -25,6 +25,7 @@ from sqlalchemy import insert, select, update
 
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import Role
+from schoolalert.alerts.delivery_lock import hold_for_delivery
 from schoolalert.alerts.models import Alert, AlertStatus
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
@@ -188,7 +189,7 @@ def _claim(ids: Sequence[int]) -> list[tuple[Notification, User, bool]]:
     ).all()
     if not heads:
         return []
-    # Shared locks on the alerts first (always in this order): closing waits for this batch.
+    # The alerts' delivery locks first: closing waits for this batch, and none starts after it.
     watched = sorted(
         {
             head.alert_id
@@ -196,14 +197,12 @@ def _claim(ids: Sequence[int]) -> list[tuple[Notification, User, bool]]:
             if head.kind in STAFF_ALERT_KINDS or head.kind == NotificationKind.ENDED
         }
     )
+    hold_for_delivery(watched)
     now = utcnow()
     live = {
         alert.id
         for alert in db.session.execute(
-            select(Alert.id, Alert.status, Alert.expires_at)
-            .where(Alert.id.in_(watched))
-            .order_by(Alert.id)
-            .with_for_update(read=True)
+            select(Alert.id, Alert.status, Alert.expires_at).where(Alert.id.in_(watched))
         )
         if alert.status == AlertStatus.PUBLISHED
         and (alert.expires_at is None or alert.expires_at > now)

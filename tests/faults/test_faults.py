@@ -193,6 +193,9 @@ def test_a_worker_killed_mid_batch(fault):
 
 
 def test_close_during_fan_out(fault):
+    # A slower mail server, so that the fan-out is still under way when the close comes (a
+    # batch delivers fast enough to send every mail before a close that waits for it).
+    fault.sink.handler.delay = 0.1
     nation, alert_id = start(fault, workers=2)
     approve(fault, nation, alert_id)
     wait_until(lambda: len(new_alert_mails(fault)) >= 30, 30, "the fan-out under way")
