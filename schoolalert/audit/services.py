@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, event, func, insert, select, update
+from sqlalchemy import Select, bindparam, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from schoolalert.accounts.models import User
@@ -77,35 +77,38 @@ _PENDING = "schoolalert_audit_pending"
 def _chain(session: Session) -> None:
     """Chain the transaction's entries in one step: one update of the head claims their
     sequence numbers (and locks it until the commit that follows), then they are MACed in
-    order, inserted, and the head moves to the last one."""
+    order, inserted, and the head moves to the last one.
+
+    Both statements are built once and take their values as parameters, so SQLAlchemy compiles
+    them once per process (a multi-row ``VALUES`` would be compiled anew on every commit);
+    several entries go in as one ``executemany``.
+    """
     if session.in_nested_transaction():
         return
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
     entries = [entry for entry, _transaction in pending]
-    last, previous_hash = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(sequence=AuditHead.sequence + len(entries))
-        .returning(AuditHead.sequence, AuditHead.last_hash)
-    ).one()
+    connection = session.connection()  # Core statements: no ORM bookkeeping for the head
+    last, previous_hash = connection.execute(_CLAIM, {"count": len(entries)}).one()
     for number, entry in enumerate(entries, start=last - len(entries) + 1):
         entry.sequence, entry.previous_hash = number, previous_hash
         entry.hash = previous_hash = entry_hash(entry)
-    move = update(AuditHead).where(AuditHead.id == 1).values(last_hash=previous_hash)
-    if session.get_bind().dialect.name == "postgresql":
-        # One statement (the head moves in a CTE of the insert): one round trip less under
-        # the head's lock.
-        rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
-        statement = insert(AuditEvent.__table__).values(rows)  # Core: no ORM bulk machinery
-        session.execute(statement.add_cte(move.returning(AuditHead.id).cte()))
-    else:
-        session.add_all(entries)
-        session.execute(move)
+    rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
+    connection.execute(_INSERT, rows)
+    connection.execute(_MOVE, {"last_hash": previous_hash})
 
 
 _COLUMNS = [column.key for column in AuditEvent.__table__.columns if column.key != "id"]
+_HEAD = AuditHead.__table__
+_CLAIM = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(sequence=_HEAD.c.sequence + bindparam("count"))
+    .returning(_HEAD.c.sequence, _HEAD.c.last_hash)
+)
+_INSERT = insert(AuditEvent.__table__)
+_MOVE = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("last_hash"))
 
 
 @event.listens_for(Session, "after_soft_rollback")
