@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from redis import Redis
@@ -32,6 +34,12 @@ RUN_PERIODIC = "schoolalert.tasks.worker.run_periodic_tasks"
 LIVE_JOB_STATUSES = frozenset(
     {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    status: JobStatus | None
+    started_at: datetime | None  # when a worker took the job (RQ's own record)
 
 
 class Backend(Protocol):
@@ -116,14 +124,17 @@ class RQBackend:
         db.session.commit()
         return True
 
-    def job_statuses(self, jobs: list[tuple[int, int]]) -> list[JobStatus | None]:
+    def job_states(self, jobs: list[tuple[int, int]]) -> list[JobState | None]:
         """The RQ state of each (message id, hand-over) job; None where Redis has no such job."""
         found = Job.fetch_many(
             [self.job_id_for(message_id, handover) for message_id, handover in jobs],
             connection=self.connection,
             serializer=JSONSerializer,
         )
-        return [job.get_status(refresh=False) if job is not None else None for job in found]
+        return [
+            JobState(job.get_status(refresh=False), job.started_at) if job is not None else None
+            for job in found
+        ]
 
     def enqueue_periodic(self, slot: int) -> bool:
         """Enqueue the periodic run for one time slot, once across all workers."""

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
+from rq.job import JobStatus
 from sqlalchemy import func, select, update
 
 from schoolalert.database import utcnow
@@ -123,16 +124,23 @@ def requeue_lost_jobs(backend: RQBackend) -> int:
     if not rows:
         return 0
     try:
-        statuses = backend.job_statuses([(row.id, row.handovers) for row in rows])
+        jobs = backend.job_states([(row.id, row.handovers) for row in rows])
     except RedisError:
         return 0  # Redis is away: nothing can be handed over either
-    # A job taken by a worker that died before it claimed the message stays "started".
+    # A job taken by a worker that died before it claimed the message stays "started": lost once
+    # it started longer than a lease ago. Its start, not its hand-over, counts: under a backlog a
+    # job may wait in the queue for longer than a lease and then be taken just now.
     started_limit = utcnow() - policy.lease()
     lost = [
         row
-        for row, status in zip(rows, statuses, strict=True)
-        if status not in LIVE_JOB_STATUSES
-        or (status == "started" and row.queued_at is not None and row.queued_at < started_limit)
+        for row, job in zip(rows, jobs, strict=True)
+        if job is None
+        or job.status not in LIVE_JOB_STATUSES
+        or (
+            job.status == JobStatus.STARTED
+            and (started := job.started_at or row.queued_at) is not None
+            and started < started_limit
+        )
     ]
     requeued = 0
     for row in lost:

@@ -6,12 +6,14 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from rq.utils import utcformat
 from schoolalert_example import EventCount
 from sqlalchemy import func, select
 
 from schoolalert import create_app
 from schoolalert.database import utcnow
 from schoolalert.extensions import db
+from schoolalert.tasks import policy
 from schoolalert.tasks.backends import RQBackend
 from schoolalert.tasks.execution import execute
 from schoolalert.tasks.models import OutboxMessage, OutboxStatus
@@ -224,6 +226,39 @@ def test_a_job_lost_by_redis_is_queued_again_at_the_next_sweep(app, rq_app, reco
         assert sweep().requeued == 0  # the new job is live
     run_jobs()
     assert recorded() == 1
+
+
+def _taken_by_a_worker(backend: RQBackend, started_at) -> None:
+    """As RQ marks the job of the one message when a worker takes it (before it claims the row)."""
+    (key,) = backend.connection.scan_iter(match=f"rq:job:{backend.queue.name}-outbox-*")
+    backend.connection.hset(key, mapping={"status": "started", "started_at": utcformat(started_at)})
+
+
+@pytest.mark.redis
+def test_a_job_taken_just_now_after_a_long_wait_in_the_queue_is_not_lost(app, rq_app):
+    backend: RQBackend = rq_app.extensions["schoolalert.tasks"].backend
+    with rq_app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        commit()
+        long_ago = utcnow() - policy.lease() * 3  # a backlog: handed over three leases ago
+        db.session.execute(db.update(OutboxMessage).values(queued_at=long_ago))
+        db.session.commit()
+        _taken_by_a_worker(backend, utcnow())
+        handovers = db.session.scalar(select(OutboxMessage.handovers))
+        assert sweep().requeued == 0
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert (message.status, message.handovers) == (OutboxStatus.QUEUED, handovers)
+
+
+@pytest.mark.redis
+def test_a_job_started_a_lease_ago_whose_message_was_never_claimed_is_queued_again(app, rq_app):
+    backend: RQBackend = rq_app.extensions["schoolalert.tasks"].backend
+    with rq_app.app_context():
+        enqueue("example.record_publication", {"alert_id": 1})
+        commit()
+        _taken_by_a_worker(backend, utcnow() - policy.lease() * 2)  # the worker died at once
+        result = sweep()
+        assert (result.requeued, result.handed_over) == (1, 1)
 
 
 @pytest.mark.redis
