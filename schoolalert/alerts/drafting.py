@@ -226,18 +226,21 @@ def update_draft(
 
 
 def add_image(
-    actor: User, alert_id: int, source: bytes | BinaryIO, *, kind: str, attested: bool
+    actor: User, alert_id: int, source: bytes | BinaryIO | None, *, kind: str, attested: bool
 ) -> AlertImage:
-    """Re-encode, encrypt and store one image of a draft (PRODUCT I6)."""
+    """Re-encode, encrypt and store one image of a draft (PRODUCT I6). ``source`` is None when
+    no file was chosen; that, the kind and the attestation are refused together."""
     alert = own_draft(actor, alert_id)
+    problems: list[tuple[str | None, str]] = []  # every one at once, for the form
+    if source is None:
+        problems.append(("file", str(_l("Choose an image file."))))
     if kind not in {member.value for member in ImageKind}:
-        raise InvalidInput(
-            str(_l("Choose the kind of image: face, clothing or object.")), field="kind"
-        )
+        problems.append(("kind", str(_l("Choose the kind of image: face, clothing or object."))))
     if not attested:
-        raise InvalidInput(
-            str(_l("Confirm that the image shows no sexual content.")), field="attest"
-        )
+        problems.append(("attest", str(_l("Confirm that the image shows no sexual content."))))
+    if problems:
+        raise InvalidInput(problems[0][1], field=problems[0][0], problems=problems)
+    assert source is not None
     if len(alert.images) >= setting("ALERT_MAX_IMAGES"):
         raise Conflict(
             str(_l("An alert has at most %(count)d images.", count=setting("ALERT_MAX_IMAGES")))

@@ -6,7 +6,7 @@ import time
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from schoolalert.accounts.models import Authenticator, User
 from schoolalert.accounts.roles import Role
@@ -139,6 +139,96 @@ def test_enrolment_shows_a_qr_code_drawn_by_the_app(app, client, make_user):
         factor = db.session.scalars(select(Authenticator)).one()
         assert factor.confirmed_at is None
         assert secret.encode() not in factor.secret_sealed  # stored sealed, not readable
+
+
+def shown_secret(html: str) -> str:
+    return html.split('class="totp-secret">')[1].split("<")[0].replace(" ", "")
+
+
+def factors(app) -> list[tuple[int, bytes | None]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Authenticator.id, Authenticator.secret_sealed).order_by(Authenticator.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def writes_during(app, action) -> list[str]:
+    """The statements that change the database while ``action`` runs."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_the_enrolment_page_writes_nothing_on_get(app, client, make_user):
+    user = make_user(totp=False)
+    # The password's POST makes the pending secret; the page only shows it.
+    assert post_password(client, user.email, user.password).headers["Location"] == "/sign-in/enrol"
+    made = factors(app)
+    assert len(made) == 1
+    pages = []
+    assert (
+        writes_during(app, lambda: pages.extend(client.get("/sign-in/enrol") for _ in "ab")) == []
+    )
+    assert [page.status_code for page in pages] == [200, 200]
+    assert shown_secret(pages[0].text) == shown_secret(pages[1].text)  # a refresh: the same key
+    assert factors(app) == made
+    confirmed = client.post(
+        "/sign-in/enrol",
+        data={
+            "code": pyotp.TOTP(shown_secret(pages[1].text)).now(),
+            "csrf_token": csrf_from(pages[1].text),
+        },
+    )
+    assert '<ul class="recovery-codes">' in confirmed.text
+
+
+def test_a_new_key_is_made_by_post_only(app, client, make_user):
+    user = make_user(totp=False)
+    post_password(client, user.email, user.password)
+    with app.app_context():  # the pending secret is gone (an administrator's reset meanwhile)
+        db.session.execute(db.delete(Authenticator))
+        db.session.commit()
+    start = client.get("/sign-in/enrol")
+    assert 'id="start-enrolment"' in start.text
+    assert 'class="totp-secret"' not in start.text
+    assert factors(app) == []
+    assert client.post("/sign-in/enrol", data={"new_key": "1"}).status_code == 400  # no CSRF
+    assert factors(app) == []
+    made = client.post("/sign-in/enrol", data={"new_key": "1", "csrf_token": csrf_from(start.text)})
+    assert made.headers["Location"] == "/sign-in/enrol"
+    page = client.get("/sign-in/enrol")
+    first = shown_secret(page.text)
+    [(first_id, _)] = factors(app)
+    # "Make a new key" replaces the pending one: the old key stops working, the new one works.
+    client.post("/sign-in/enrol", data={"new_key": "1", "csrf_token": csrf_from(page.text)})
+    page = client.get("/sign-in/enrol")
+    second = shown_secret(page.text)
+    [(second_id, _)] = factors(app)
+    assert second != first
+    assert second_id != first_id
+    refused = client.post(
+        "/sign-in/enrol",
+        data={"code": pyotp.TOTP(first).now(), "csrf_token": csrf_from(page.text)},
+    )
+    assert 'class="totp-secret"' in refused.text
+    confirmed = client.post(
+        "/sign-in/enrol",
+        data={"code": pyotp.TOTP(second).now(), "csrf_token": csrf_from(page.text)},
+    )
+    assert '<ul class="recovery-codes">' in confirmed.text
+    assert client.get("/account").status_code == 200
 
 
 def test_a_new_session_id_on_sign_in(app, client, make_user):

@@ -111,6 +111,30 @@ def test_a_refused_upload_is_shown_on_the_page_and_stores_nothing(
     assert state(world.app, alert_id) == (AlertStatus.DRAFT, 0)
 
 
+def test_a_failed_upload_shows_every_error_with_the_form_pattern(world, web):
+    alert_id = world.draft()
+    response = upload(web, world.investigator, alert_id, file="none", kind="", attest="")
+    assert response.status_code == 422
+    page = response.text
+    assert "<title>Fout: " in page
+    summary = page[page.index('id="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    for target in ("#file", "#kind-0", "#attest"):  # every error at once, each with its link
+        assert f'<a href="{target}">' in summary
+    # The kind's fieldset points at its message, which sits between the legend and the buttons,
+    # and every button says it is invalid.
+    kind = page[page.index('<fieldset class="form-field radio-field form-field-error" id="kind"') :]
+    kind = kind[: kind.index("</fieldset>")]
+    assert 'aria-describedby="kind-error"' in kind
+    assert kind.index("</legend>") < kind.index('id="kind-error"') < kind.index('type="radio"')
+    assert "Kies het soort afbeelding" in kind
+    assert kind.count('aria-invalid="true"') == kind.count('type="radio"') == 3
+    upload_form = page[page.index('id="upload-form"') :]
+    upload_form = upload_form[: upload_form.index("</form>")]
+    assert upload_form.count('aria-invalid="true"') == 5  # the file, three buttons, the box
+    assert state(world.app, alert_id) == (AlertStatus.DRAFT, 0)
+
+
 def test_the_seventh_image_is_refused(world, web):
     alert_id = world.draft()
     for seed in range(6):

@@ -146,6 +146,12 @@ def test_the_life_of_an_alert(app, server, page, people):
     page.click("#save-draft")
     expect(page.locator("#upload-form")).to_be_visible()
     alert_url = page.url
+    page.uncheck("#upload-form input[name=attest]")
+    page.locator("#upload-form button[type=submit]").click()  # no file, no statement
+    expect(page.locator("#error-summary")).to_be_focused()
+    assert page.title().startswith("Fout: ")
+    expect(page.locator("#error-summary a")).to_have_count(2)
+    assert_accessible(page, "upload with errors")
     for name, drawing in (("face", face()), ("clothing", clothing())):
         page.set_input_files(
             "#upload-form input[name=file]",

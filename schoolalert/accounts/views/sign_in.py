@@ -33,6 +33,7 @@ from schoolalert.web.unit_of_work import keep_refusal
 from schoolalert.web.views import safe_next_url
 
 PENDING = "pending_sign_in"
+NEW_KEY = "new_key"  # the enrolment POST that makes a (new) pending secret
 
 
 def _account_key() -> str:
@@ -67,9 +68,19 @@ def sign_in() -> Response | str:
 
 
 def begin_pending_sign_in(user: User, next_url: str | None = None) -> None:
-    """The password is proven: a fresh session that still owes the second factor."""
+    """The password is proven: a fresh session that still owes the second factor. A user
+    without one gets a pending authenticator secret now, by this POST, so that the enrolment
+    page's GET only shows it."""
     session.clear()
     session[PENDING] = {"user_id": user.id, "started": time.time(), "next": next_url}
+    if not second_factor.has_confirmed_factor(user):
+        _new_enrolment(user)
+
+
+def _new_enrolment(user: User) -> None:
+    """A fresh pending secret (dropping an earlier unconfirmed one), remembered by the session."""
+    enrolment = second_factor.begin_totp_enrolment(user)
+    session[PENDING] = {**session[PENDING], "authenticator_id": enrolment.authenticator_id}
 
 
 def _pending_user() -> User | None:
@@ -124,8 +135,10 @@ def second_factor_code() -> Response | str:
 def enrol() -> Response | str:
     """First sign-in (or after a reset): set up TOTP, then receive the recovery codes.
 
-    The codes are the answer to the confirming POST (never to a GET); sending it again once
-    signed in (a refresh) leads to the page that offers new codes instead."""
+    A GET only shows the pending secret that the password's POST made (or, when there is none,
+    a button that makes one by POST): it writes nothing, and a refresh shows the same key. The
+    codes are the answer to the confirming POST (never to a GET); sending it again once signed
+    in (a refresh) leads to the page that offers new codes instead."""
     if is_signed_in():
         return redirect(url_for(".recovery_codes"))
     user = _pending_user()
@@ -134,13 +147,15 @@ def enrol() -> Response | str:
         return redirect(url_for(".sign_in"))
     if second_factor.has_confirmed_factor(user):
         return redirect(url_for(".second_factor_code"))
-    pending = session[PENDING]
+    if request.method == "POST" and NEW_KEY in request.form:
+        _new_enrolment(user)  # the CSRF token is checked for every web form's POST
+        return redirect(url_for(".enrol"))
+    authenticator_id = session[PENDING].get("authenticator_id")
     enrolment = None
-    if "authenticator_id" in pending:
-        enrolment = second_factor.enrolment_for(user, pending["authenticator_id"])
+    if authenticator_id is not None:
+        enrolment = second_factor.enrolment_for(user, authenticator_id)
     if enrolment is None:
-        enrolment = second_factor.begin_totp_enrolment(user)
-        session[PENDING] = {**pending, "authenticator_id": enrolment.authenticator_id}
+        return render_template("accounts/enrol.html", form=None, enrolment=None, new_key=NEW_KEY)
     form = CodeForm()
     if form.validate_on_submit():
         codes = authentication.confirm_enrolment(
@@ -152,7 +167,7 @@ def enrol() -> Response | str:
                 "accounts/recovery_codes.html", codes=codes, destination=destination
             )
         flash(_("This code is not right. Check the time on your phone and try again."), "error")
-    return render_template("accounts/enrol.html", form=form, enrolment=enrolment)
+    return render_template("accounts/enrol.html", form=form, enrolment=enrolment, new_key=NEW_KEY)
 
 
 @bp.post("/sign-out")

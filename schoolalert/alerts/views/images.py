@@ -33,12 +33,10 @@ def upload_image(alert_id: int) -> Response | Page:
     form = ImageForm()
     upload = request.files.get("file")
     try:
-        if upload is None or not upload.filename:
-            raise InvalidInput(_("Choose an image file."), field="file")
         drafting.add_image(
             signed_in_user(),
             alert_id,
-            upload.stream,
+            upload.stream if upload is not None and upload.filename else None,
             kind=form.kind.data or "",
             attested=bool(form.attest.data),
         )
