@@ -153,8 +153,11 @@ class DraftPart:
     form data (``None`` when left empty). ``schema`` returns the JSON Schema of the value for the
     OpenAPI document, called while the document is built (``null`` is always allowed too: it
     leaves the part out). A part with ``for_exercises=False`` (one that carries the alert
-    beyond Schoolalert, such as a partner exchange) is refused on an exercise alert: 422 naming
-    ``key``.
+    beyond Schoolalert) is refused on an exercise alert: 422 naming ``key``. A part that is
+    allowed on an exercise only with some values gives ``exercise_check``: it is called with
+    the parsed value on an exercise alert and raises :class:`ValueError` (a message for the
+    investigator) to refuse it — 422 (``unresolvable``) naming ``key`` — as the exchange
+    plugin's ``share_with`` does for a partner that does not accept exercises.
     """
 
     key: str
@@ -167,3 +170,4 @@ class DraftPart:
     from_form: Callable[[Mapping[str, Any]], Any] | None = None
     schema: Callable[[], dict[str, Any]] = field(default=lambda: {})
     for_exercises: bool = True
+    exercise_check: Callable[[Any], None] | None = None

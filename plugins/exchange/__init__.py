@@ -75,7 +75,8 @@ def schoolalert_register_draft_parts() -> list[DraftPart]:
             form_template="exchange/_share_with.html",
             from_form=partners.share_with_from_form,
             schema=partners.share_with_schema,
-            for_exercises=False,  # an exercise is never shared as a real (Actual) alert
+            # An exercise goes only to partners that accept exercises, as CAP status Exercise.
+            exercise_check=partners.check_exercise_share,
         )
     ]
 

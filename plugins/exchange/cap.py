@@ -36,6 +36,15 @@ RESTRICTION = (
 )
 
 
+ACTUAL, EXERCISE = "Actual", "Exercise"
+STATUSES = frozenset({ACTUAL, EXERCISE})
+
+
+def status_for(exercise: bool) -> str:
+    """The CAP ``status`` of an alert: an exercise is ``Exercise``, a real alert ``Actual``."""
+    return EXERCISE if exercise else ACTUAL
+
+
 VERIFY_CONFIG = SignatureConfiguration(
     require_x509=True,
     signature_methods=frozenset({SignatureMethod.RSA_SHA256}),
@@ -109,15 +118,19 @@ def build(
     identifier: str,
     sent: datetime,
     msg_type: str,
+    status: str,
     references: list[str] | None = None,
     info: Info | None = None,
 ) -> etree._Element:
-    """An unsigned ``alert`` element, in the schema's element order."""
+    """An unsigned ``alert`` element, in the schema's element order; ``status`` is ``Actual``
+    for a real alert, ``Exercise`` for an exercise (no default: every caller decides)."""
+    if status not in STATUSES:
+        raise ValueError(f"a CAP status this instance sends is one of {sorted(STATUSES)}")
     root = etree.Element(f"{{{NS}}}alert", nsmap={None: NS})
     _add(root, "identifier", identifier)
     _add(root, "sender", sender)
     _add(root, "sent", cap_time(sent))
-    _add(root, "status", "Actual")
+    _add(root, "status", status)
     _add(root, "msgType", msg_type)
     _add(root, "scope", "Restricted")
     _add(root, "restriction", RESTRICTION)

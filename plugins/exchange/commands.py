@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from plugins.exchange import keys, partners
-from schoolalert.plugin_api import Conflict, InvalidInput
+from schoolalert.plugin_api import Conflict, InvalidInput, NotFound
 
 
 @click.group("exchange", help="Cross-border exchange with partners abroad (CAP 1.2).")
@@ -49,7 +49,15 @@ def partners_group() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="the partner's certificate (PEM), received out of band",
 )
-def add_partner(name: str, sender: str, inbox: str, certificate: Path) -> None:
+@click.option(
+    "--accepts-exercises",
+    is_flag=True,
+    default=False,
+    help="exercise alerts may be shared with it, as CAP status Exercise (default: no)",
+)
+def add_partner(
+    name: str, sender: str, inbox: str, certificate: Path, accepts_exercises: bool
+) -> None:
     """Register a partner and pin its certificate."""
     try:
         partner = partners.add_partner(
@@ -57,16 +65,40 @@ def add_partner(name: str, sender: str, inbox: str, certificate: Path) -> None:
             sender=sender,
             inbox_url=inbox,
             certificate=certificate.read_text(encoding="ascii", errors="replace"),
+            accepts_exercises=accepts_exercises,
         )
     except (InvalidInput, Conflict) as error:
         raise click.ClickException(error.message) from None
     click.echo(f"partner {partner.name} added: {partner.sender} → {partner.inbox_url}")
     click.echo(f"pinned certificate (SHA-256): {keys.fingerprint(partner.certificate)}")
+    click.echo(f"accepts exercises: {_yes_no(partner.accepts_exercises)}")
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+@partners_group.command("set")
+@click.argument("name")
+@click.option(
+    "--accepts-exercises/--no-accepts-exercises",
+    required=True,
+    default=None,
+    help="whether exercise alerts may be shared with the partner (as CAP status Exercise)",
+)
+def set_partner(name: str, accepts_exercises: bool) -> None:
+    """Change a partner's settings: whether it accepts exercises."""
+    try:
+        partner, changed = partners.set_accepts_exercises(name, accepts_exercises)
+    except NotFound as error:
+        raise click.ClickException(error.message) from None
+    state = "changed" if changed else "unchanged"
+    click.echo(f"partner {partner.name}: accepts exercises {_yes_no(accepts_exercises)} ({state})")
 
 
 @partners_group.command("list")
 def list_partners() -> None:
-    """The partners, their last delivery and last error."""
+    """The partners, their last delivery, last error and whether they accept exercises."""
     for partner in partners.partners():
         last = (
             partner.last_delivery_at.isoformat(timespec="seconds")
@@ -74,4 +106,7 @@ def list_partners() -> None:
             else "-"
         )
         error = partner.last_error or "-"
-        click.echo(f"{partner.name}\t{partner.sender}\t{partner.inbox_url}\t{last}\t{error}")
+        exercises = f"exercises:{_yes_no(partner.accepts_exercises)}"
+        click.echo(
+            f"{partner.name}\t{partner.sender}\t{partner.inbox_url}\t{last}\t{error}\t{exercises}"
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolalert.plugin_api import db, utcnow
@@ -28,6 +28,9 @@ class Identity(db.Model):
 
 
 class Partner(db.Model):
+    """A partner abroad; ``accepts_exercises``: exercise alerts may be shared with it (as CAP
+    ``status`` Exercise), off unless the operator switches it on."""
+
     __tablename__ = "plg_exchange_partners"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +41,7 @@ class Partner(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_delivery_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    accepts_exercises: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Share(db.Model):

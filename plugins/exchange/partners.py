@@ -16,6 +16,7 @@ from plugins.exchange.models import Identity, Partner, Share
 from schoolalert.plugin_api import (
     Conflict,
     InvalidInput,
+    NotFound,
     db,
     record_audit,
     seal_secret,
@@ -76,8 +77,11 @@ def signing_material() -> tuple[str, bytes, bytes]:
     return current.sender, key_pem, current.certificate.encode("ascii")
 
 
-def add_partner(*, name: str, sender: str, inbox_url: str, certificate: str) -> Partner:
-    """Register a partner and pin its certificate (one per sender)."""
+def add_partner(
+    *, name: str, sender: str, inbox_url: str, certificate: str, accepts_exercises: bool = False
+) -> Partner:
+    """Register a partner and pin its certificate (one per sender); exercises are shared with
+    it only with ``accepts_exercises``."""
     if not NAME.match(name):
         raise InvalidInput("a partner name is letters, digits, '.', '_' or '-'", field="name")
     if not SENDER.match(sender):
@@ -94,7 +98,13 @@ def add_partner(*, name: str, sender: str, inbox_url: str, certificate: str) -> 
     )
     if taken is not None:
         raise Conflict(f"a partner named {name!r} or with the sender {sender!r} exists")
-    partner = Partner(name=name, sender=sender, inbox_url=inbox_url, certificate=certificate)
+    partner = Partner(
+        name=name,
+        sender=sender,
+        inbox_url=inbox_url,
+        certificate=certificate,
+        accepts_exercises=accepts_exercises,
+    )
     db.session.add(partner)
     db.session.flush()
     record_audit(
@@ -106,9 +116,29 @@ def add_partner(*, name: str, sender: str, inbox_url: str, certificate: str) -> 
             "sender": sender,
             "inbox": inbox_url,
             "fingerprint": keys.fingerprint(certificate),
+            "accepts_exercises": accepts_exercises,
         },
     )
     return partner
+
+
+def set_accepts_exercises(name: str, accepts: bool) -> tuple[Partner, bool]:
+    """Whether exercises may be shared with the partner: ``(partner, changed)``. Switching it
+    off does not call back what was sent: the Cancel of an exercise still goes to it."""
+    partner = db.session.scalar(select(Partner).where(Partner.name == name))
+    if partner is None:
+        raise NotFound(f"no partner named {name!r}")
+    if partner.accepts_exercises == accepts:
+        return partner, False
+    partner.accepts_exercises = accepts
+    db.session.flush()
+    record_audit(
+        "exchange.partner_changed",
+        object_type="exchange_partner",
+        object_id=partner.id,
+        details={"name": name, "accepts_exercises": accepts},
+    )
+    return partner, True
 
 
 def partners() -> list[Partner]:
@@ -133,12 +163,40 @@ def parse_share_with(raw: Any) -> list[str] | None:
     return names or None
 
 
+def check_exercise_share(names: list[str]) -> None:
+    """On an exercise alert: ValueError naming the partners that do not accept exercises."""
+    refusing = sorted(
+        db.session.scalars(
+            select(Partner.name).where(
+                Partner.name.in_(names), Partner.accepts_exercises.is_(False)
+            )
+        )
+    )
+    if refusing:
+        raise ValueError(
+            _(
+                "An exercise can be shared only with partners that accept exercises. "
+                "Not accepting exercises: %(names)s.",
+                names=", ".join(refusing),
+            )
+        )
+
+
 def share_with_schema() -> dict[str, Any]:
-    """Names of registered partners (none registered: only the empty list)."""
-    names = sorted(db.session.scalars(select(Partner.name)))
-    if not names:
+    """Names of registered partners (none registered: only the empty list); the description
+    names those an exercise may be shared with."""
+    registered = list(db.session.scalars(select(Partner).order_by(Partner.name)))
+    if not registered:
         return {"type": "array", "maxItems": 0}
-    return {"type": "array", "items": {"enum": names}}
+    exercising = [partner.name for partner in registered if partner.accepts_exercises]
+    return {
+        "type": "array",
+        "items": {"enum": [partner.name for partner in registered]},
+        "description": "Partners abroad the approved alert is sent to. An exercise alert "
+        "(exercise: true) may name only partners that accept exercises ("
+        + (", ".join(exercising) or "none")
+        + "); another is refused (422 unresolvable).",
+    }
 
 
 def share_with_from_form(form: Any) -> list[str] | None:

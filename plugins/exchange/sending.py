@@ -20,6 +20,7 @@ from plugins.exchange import cap
 from plugins.exchange.models import OUT, Message, Partner
 from plugins.exchange.partners import shared_partners, signing_material
 from schoolalert.plugin_api import (
+    Alert,
     Conflict,
     Role,
     User,
@@ -82,6 +83,7 @@ def _store(
     *,
     alert_id: int,
     msg_type: str,
+    status: str,
     root_builder: Callable[[str, str, datetime], Any],
     sealed: bool,
     references: list[str] | None = None,
@@ -90,12 +92,14 @@ def _store(
     now = utcnow().replace(microsecond=0)
     identifier = _identifier(sender, alert_id)
     root = root_builder(sender, identifier, now)
+    if root.findtext(f"{{{cap.NS}}}status") != status:
+        raise AssertionError("the document's status is not the message's")
     signed = cap.sign(root, key_pem=key_pem, certificate_pem=certificate)
     message = Message(
         direction=OUT,
         partner_id=partner.id,
         msg_type=msg_type,
-        status="Actual",
+        status=status,
         sender=sender,
         identifier=identifier,
         sent=cap.cap_time(now),
@@ -116,15 +120,39 @@ def _store(
     return message
 
 
+def alert_is_exercise(alert_id: int) -> bool:
+    alert = db.session.get(Alert, alert_id)
+    return alert is not None and alert.exercise
+
+
+def _withhold_exercise(alert_id: int, partners: list[Partner]) -> list[Partner]:
+    """An exercise goes only to partners that accept exercises (now, not only when it was
+    drafted); each one left out is audited."""
+    for partner in partners:
+        if not partner.accepts_exercises:
+            record_audit(
+                "exchange.exercise_withheld",
+                object_type="exchange_partner",
+                object_id=partner.id,
+                alert_id=alert_id,
+                details={"partner": partner.name},
+            )
+    return [partner for partner in partners if partner.accepts_exercises]
+
+
 def share(alert_id: int) -> int:
-    """Task after publication: one signed Alert per partner; the number of documents."""
+    """Task after publication: one signed Alert per partner (status ``Actual``; an exercise
+    ``Exercise``, to partners that accept exercises only); the number of documents."""
     partners = shared_partners(alert_id)
+    if partners and alert_is_exercise(alert_id):
+        partners = _withhold_exercise(alert_id, partners)
     if not partners:
         return 0
     try:
         content = export_alert(alert_id, purpose="exchange: " + ", ".join(p.name for p in partners))
     except Conflict:
         return 0  # closed meanwhile: nothing leaves
+    status = cap.status_for(content.exercise)
     info = cap.Info(
         description=content.description,
         expires=content.expires_at,
@@ -140,8 +168,14 @@ def share(alert_id: int) -> int:
             partner,
             alert_id=alert_id,
             msg_type="Alert",
+            status=status,
             root_builder=lambda sender, identifier, sent: cap.build(
-                sender=sender, identifier=identifier, sent=sent, msg_type="Alert", info=info
+                sender=sender,
+                identifier=identifier,
+                sent=sent,
+                msg_type="Alert",
+                status=status,
+                info=info,
             ),
             sealed=True,
         )
@@ -164,7 +198,8 @@ def _chain(alert_id: int, partner_id: int) -> list[Message]:
 
 def cancel(alert_id: int) -> int:
     """Task after closing: a Cancel to each partner that was sent anything of the alert,
-    naming every earlier message; what was still waiting is not sent any more."""
+    naming every earlier message, with the chain's status (an exercise's Cancel is
+    ``Exercise``); what was still waiting is not sent any more."""
     count = 0
     for partner in shared_partners(alert_id):
         chain = _chain(alert_id, partner.id)
@@ -174,15 +209,18 @@ def cancel(alert_id: int) -> int:
             if message.state in PENDING:
                 message.state = "superseded"
         references = [message.triple for message in chain]
+        status = chain[0].status
         _store(
             partner,
             alert_id=alert_id,
             msg_type="Cancel",
-            root_builder=lambda sender, identifier, sent, refs=references: cap.build(
+            status=status,
+            root_builder=lambda sender, identifier, sent, refs=references, status=status: cap.build(
                 sender=sender,
                 identifier=identifier,
                 sent=sent,
                 msg_type="Cancel",
+                status=status,
                 references=refs,
             ),
             sealed=False,

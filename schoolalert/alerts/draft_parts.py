@@ -84,14 +84,22 @@ def parse_parts(data: Mapping[str, Any], *, form: bool = False) -> dict[str, Any
 
 
 def refuse_for_exercise(values: Mapping[str, Any]) -> None:
-    """Unresolvable (422) naming the first part used that an exercise alert may not have."""
+    """Unresolvable (422) naming the first part used that an exercise alert may not have, or
+    whose value its ``exercise_check`` refuses on an exercise."""
     parts = available_parts()
     for key, value in values.items():
-        if value is not None and not parts[key].for_exercises:
+        if value is None:
+            continue
+        part = parts[key]
+        if not part.for_exercises:
             raise Unresolvable(
-                str(_l("An exercise alert cannot use %(part)s.", part=parts[key].label)),
-                field=key,
+                str(_l("An exercise alert cannot use %(part)s.", part=part.label)), field=key
             )
+        if part.exercise_check is not None:
+            try:
+                part.exercise_check(value)
+            except ValueError as error:
+                raise Unresolvable(str(error), field=key) from None
 
 
 def save_parts(alert_id: int, values: Mapping[str, Any]) -> None:

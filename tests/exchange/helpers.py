@@ -54,11 +54,12 @@ def signed_by(
         identifier=identifier,
         sent=sent,
         msg_type=msg_type,
+        status="Actual",
         references=references,
         info=info,
     )
     if status != "Actual":
-        root.find(f"{{{cap.NS}}}status").text = status
+        root.find(f"{{{cap.NS}}}status").text = status  # any status, also one we never send
     data = cap.sign(root, key_pem=key_pem, certificate_pem=certificate)
     return data, f"{sender},{identifier},{cap.cap_time(sent)}"
 

@@ -124,19 +124,6 @@ def test_share_with_is_a_draft_part_the_prosecutor_sees(pair, web_client):
     assert wrong.status_code == 422
 
 
-def test_an_exercise_is_never_shared_with_a_partner(pair):
-    ours = pair.ours
-    body = draft_body(ours, ["nrw"]) | {"exercise": True, "duration_days": 2}
-    refused = ours.api("POST", "/alerts", ours.investigator, json=body)
-    assert refused.status_code == 422
-    assert refused.json["error"]["field"] == "share_with"
-    made = ours.api("POST", "/alerts", ours.investigator, json=body | {"share_with": None})
-    assert made.status_code == 201
-    changed = ours.api("PUT", f"/alerts/{made.json['id']}", ours.investigator, json=body)
-    assert changed.status_code == 422
-    assert "share_with" not in ours.api("GET", f"/alerts/{made.json['id']}", ours.investigator).json
-
-
 def draft_body(instance, share_with):
     return {
         "case_reference": "ZAAK-1",
