@@ -18,7 +18,14 @@ from sqlalchemy import Select, distinct, func, select
 from schoolalert.accounts.models import User
 from schoolalert.accounts.roles import POLICE, Role, require_role
 from schoolalert.alerts.confirmation import ConfirmationView, confirmations
-from schoolalert.alerts.models import AlertRecipient, AlertStatus, AlertView, Response
+from schoolalert.alerts.models import (
+    AlertRecipient,
+    AlertStatus,
+    AlertView,
+    ConfirmationOutcome,
+    Response,
+    ResponseKind,
+)
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.targeting import parse_targeting, resolve_school_ids
 from schoolalert.consent.eligibility import eligible_staff_clause
@@ -41,11 +48,23 @@ class SchoolCoverage:
     answered: int  # people who answered
     last_activity: datetime | None  # latest view or answer
     confirmation: ConfirmationView | None  # the school's nil return or recognition
+    recognised: int = 0  # people whose answer is "I recognise this child"
 
     @property
     def unreachable(self) -> bool:
         """Nobody at this school can see the alert."""
         return self.eligible == 0
+
+    @property
+    def conflict(self) -> bool:
+        """The school's confirmation no longer matches its answers: it confirmed "nobody
+        recognises" and someone answered "recognised" afterwards, or it confirmed "someone
+        recognised" and that answer was corrected since. The police should look into it."""
+        if self.confirmation is None:
+            return False
+        if self.confirmation.outcome == ConfirmationOutcome.NOBODY_RECOGNISES:
+            return self.recognised > 0
+        return self.recognised == 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,10 @@ class Coverage:
     @property
     def confirmed(self) -> int:
         return sum(1 for school in self.schools if school.confirmation is not None)
+
+    @property
+    def conflicting(self) -> list[SchoolCoverage]:
+        return [school for school in self.schools if school.conflict]
 
 
 def alert_coverage(actor: User, alert_id: int) -> Coverage:
@@ -131,6 +154,15 @@ def _per_school(alert_id: int, school_ids: list[int]) -> list[SchoolCoverage]:
         .where(Response.alert_id == alert_id, Response.school_id.in_(school_ids))
         .group_by(Response.school_id)
     )
+    recognised = _grouped(
+        select(Response.school_id, func.count(distinct(Response.user_id)))
+        .where(
+            Response.alert_id == alert_id,
+            Response.school_id.in_(school_ids),
+            Response.kind == ResponseKind.RECOGNISED,
+        )
+        .group_by(Response.school_id)
+    )
     last_view = dict(
         db.session.execute(
             select(AlertView.school_id, func.max(AlertView.viewed_at))
@@ -166,6 +198,7 @@ def _per_school(alert_id: int, school_ids: list[int]) -> list[SchoolCoverage]:
                 default=None,
             ),
             confirmation=confirmed.get(school.id),
+            recognised=recognised.get(school.id, 0),
         )
         for school in schools
     ]

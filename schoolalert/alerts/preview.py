@@ -2,6 +2,11 @@
 
 While an alert is a draft or submitted the preview is computed from its targeting now; once it
 is published the frozen recipient set is shown instead — what the schools actually received.
+
+For an exercise both the targeted locations and the faint "other" ones on the map are only those
+opted in to exercises: the preview shows what the exercise can reach, whichever targeting plugin
+chose the schools (the rule is applied here and in :func:`targeting.targeting_clause`, not by
+each selector).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from schoolalert.alerts.targeting import (
     preview,
     preview_select,
 )
+from schoolalert.consent.exercises import exercising_clause
 from schoolalert.consent.participation import participating_clause
 from schoolalert.errors import InvalidInput
 from schoolalert.extensions import db
@@ -46,8 +52,9 @@ class TargetingPreview:
     units: list[UnitCount]
     map_svg: Markup
     frozen: bool = False
-    others: int = 0  # participating locations not targeted (faint on the map)
+    others: int = 0  # eligible locations not targeted (faint on the map)
     circles: int = 0  # radius circles drawn
+    exercise: bool = False  # eligible means opted in to exercises too
 
     @property
     def count(self) -> int:
@@ -61,7 +68,7 @@ class TargetingPreview:
 def targeting_preview(raw: Any, *, exercise: bool = False) -> TargetingPreview:
     """The preview of a targeting object as an investigator wrote it (InvalidInput if bad)."""
     parsed = parse_targeting(raw)
-    return build(preview(parsed, exercise=exercise), circles=map_circles(parsed))
+    return build(preview(parsed, exercise=exercise), circles=map_circles(parsed), exercise=exercise)
 
 
 def alert_preview(alert: Alert) -> TargetingPreview:
@@ -71,7 +78,9 @@ def alert_preview(alert: Alert) -> TargetingPreview:
             circles = map_circles(parse_targeting(alert.targeting))
         except InvalidInput:  # a selector's plugin was disabled since: no circle to draw
             circles = []
-        return build(frozen_recipients(alert.id), frozen=True, circles=circles)
+        return build(
+            frozen_recipients(alert.id), frozen=True, circles=circles, exercise=alert.exercise
+        )
     return targeting_preview(alert.targeting, exercise=alert.exercise)
 
 
@@ -95,26 +104,38 @@ def frozen_recipients(alert_id: int) -> list[PreviewSchool]:
 
 
 def build(
-    schools: list[PreviewSchool], *, frozen: bool = False, circles: list[Circle] | None = None
+    schools: list[PreviewSchool],
+    *,
+    frozen: bool = False,
+    circles: list[Circle] | None = None,
+    exercise: bool = False,
 ) -> TargetingPreview:
     names = police_unit_names()
     counts = Counter(school.police_unit for school in schools)
     units = [UnitCount(code, names.get(code, code), counts[code]) for code in sorted(counts)]
     chosen = {school.code for school in schools}
+    eligible = [School.active.is_(True), participating_clause()]
+    if exercise:
+        eligible.append(exercising_clause())
     others = [
         (lat, lon)
         for code, lat, lon in db.session.execute(
-            select(School.code, School.latitude, School.longitude).where(
-                School.active.is_(True), participating_clause()
-            )
+            select(School.code, School.latitude, School.longitude).where(*eligible)
         )
         if code not in chosen
     ]
-    label = ngettext(
-        "Map: %(num)d targeted school location and the other participating ones",
-        "Map: %(num)d targeted school locations and the other participating ones",
-        len(schools),
-    )
+    if exercise:
+        label = ngettext(
+            "Map: %(num)d targeted school location and the other ones taking part in exercises",
+            "Map: %(num)d targeted school locations and the other ones taking part in exercises",
+            len(schools),
+        )
+    else:
+        label = ngettext(
+            "Map: %(num)d targeted school location and the other participating ones",
+            "Map: %(num)d targeted school locations and the other participating ones",
+            len(schools),
+        )
     return TargetingPreview(
         schools=schools,
         units=units,
@@ -127,6 +148,7 @@ def build(
         frozen=frozen,
         others=len(others),
         circles=len(circles or []),
+        exercise=exercise,
     )
 
 

@@ -57,6 +57,13 @@ REMINDER_SUBJECTS = {
 }
 
 
+# The first line of the body of every mail about an exercise alert, whatever its kind.
+EXERCISE_BODY_LINE = _l(
+    "EXERCISE — this is not a real alert. This mail is about an exercise: no real child is "
+    "sought and nothing needs to be done outside the exercise."
+)
+
+
 def notification_key(kind: NotificationKind, alert_id: int, user_id: int, extra: str = "") -> str:
     return f"{kind.value}:{alert_id}:{user_id}" + (f":{extra}" if extra else "")
 
@@ -275,7 +282,8 @@ def _permanent(error: smtplib.SMTPException) -> bool:
 
 def render(notification: Notification, user: User, *, exercise: bool = False) -> tuple[str, str]:
     """Subject and body in the user's language: a link, never content (PRODUCT I3). The
-    subject of every mail about an exercise alert starts with "OEFENING: " ("EXERCISE: ")."""
+    subject of every mail about an exercise alert starts with "OEFENING: " ("EXERCISE: ") and
+    its body with a line saying it is an exercise (:data:`EXERCISE_BODY_LINE`)."""
     base = current_app.config["BASE_URL"].rstrip("/")
     police_url = f"{base}/alerts/{notification.alert_id}"
     with force_locale(user.language):
@@ -319,4 +327,5 @@ def render(notification: Notification, user: User, *, exercise: bool = False) ->
             )
         if exercise:
             subject = _("EXERCISE: %(subject)s", subject=subject)
+            body = f"{EXERCISE_BODY_LINE}\n\n{body}"
     return subject, body

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from schoolalert.accounts.models import User
 from schoolalert.alerts.evaluation import evaluation
+from schoolalert.alerts.models import Alert
+from schoolalert.alerts.preview import alert_preview, targeting_preview
 from schoolalert.alerts.watermark import watermark_text
 from schoolalert.audit.models import AuditEvent
 from schoolalert.extensions import db
@@ -294,3 +296,72 @@ def test_the_draft_form_makes_an_exercise_of_at_most_two_days(world, web):
     start = edit.index('id="exercise"')
     tag = edit[edit.rindex("<input", 0, start) : edit.index(">", start)]
     assert "checked" in tag
+
+
+def faint_and_targeted(svg: str) -> tuple[int, int]:
+    """The number of dots on the map's faint layer and on its highlighted layer."""
+    faint, targeted = (
+        svg.split(marker)[1].split('"')[0].count("h0") if marker in svg else 0
+        for marker in (f'class="map-dots {layer}" d="' for layer in ("map-all", "map-hit"))
+    )
+    return faint, targeted
+
+
+def test_the_preview_of_an_exercise_counts_and_draws_only_opted_in_locations(
+    world, opted_in, admin
+):
+    """Two of three locations opted in to exercises; the targeting names the first two."""
+    number = board_number(world.app, world.schools[0])
+    also = world.api(
+        "POST",
+        f"/boards/{number}/exercises",
+        admin,
+        json={"schools": [world.outsider_school.code]},
+    )
+    assert also.status_code == 200
+    targeting = {"schools": [school.code for school in world.schools]}
+    with world.app.app_context():
+        drill = targeting_preview(targeting, exercise=True)
+        real = targeting_preview(targeting)
+    assert [school.code for school in drill.schools] == [opted_in.code]
+    assert drill.others == 1  # the outsider takes part in exercises; schools[1] does not
+    assert faint_and_targeted(str(drill.map_svg)) == (1, 1)
+    assert drill.exercise
+    assert (real.count, real.others) == (2, 1)
+    assert faint_and_targeted(str(real.map_svg)) == (1, 2)
+    api = world.api(
+        "POST",
+        "/targeting/preview",
+        world.investigator,
+        json={"targeting": targeting, "exercise": True},
+    )
+    assert (api.json["count"], [s["code"] for s in api.json["schools"]]) == (1, [opted_in.code])
+
+
+def test_the_draft_form_preview_of_an_exercise_shows_what_it_reaches(world, opted_in, web):
+    token = web.token(world.investigator)
+    client = web.client(world.investigator)
+    codes = " ".join(school.code for school in world.schools)
+    drill = client.post(
+        "/alerts/preview",
+        data={"schools": codes, "exercise": "y"},
+        headers={"X-CSRFToken": token},
+    )
+    assert drill.status_code == 200
+    assert 'data-count="1"' in drill.text
+    assert 'id="preview-exercise"' in drill.text
+    assert "0 andere locaties die meedoen aan oefeningen" in drill.text
+    assert world.schools[1].code not in drill.text
+    real = client.post("/alerts/preview", data={"schools": codes}, headers={"X-CSRFToken": token})
+    assert 'data-count="2"' in real.text
+    assert "preview-exercise" not in real.text
+
+
+def test_the_alert_page_of_an_exercise_draws_only_opted_in_locations(world, opted_in, run_jobs):
+    alert_id = world.published(**everyone(world))
+    with world.app.app_context():
+        shown = alert_preview(db.session.get(Alert, alert_id))
+    assert shown.frozen
+    assert [school.code for school in shown.schools] == [opted_in.code]
+    assert shown.others == 0
+    assert faint_and_targeted(str(shown.map_svg)) == (0, 1)

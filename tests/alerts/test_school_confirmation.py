@@ -17,6 +17,11 @@ def confirm(world, alert_id, user, outcome="nobody_recognises"):
     )
 
 
+def answer(world, alert_id, user, kind="recognised"):
+    response = world.api("POST", f"/me/alerts/{alert_id}/response", user, json={"kind": kind})
+    assert response.status_code == 201, response.json
+
+
 def test_a_school_confirms_once_with_the_name_of_whoever_confirmed(world, make_user):
     alert_id = world.published()
     colleague = make_user("school_staff", school_id=world.schools[0].id)
@@ -30,6 +35,7 @@ def test_a_school_confirms_once_with_the_name_of_whoever_confirmed(world, make_u
     again = confirm(world, alert_id, colleague, "recognised")
     assert again.status_code == 409
     # another school confirms for itself
+    answer(world, alert_id, world.staff[1])
     assert confirm(world, alert_id, world.staff[1], "recognised").status_code == 201
     with world.app.app_context():
         entries = db.session.query(AuditEvent).filter_by(action="school.confirmed").all()
@@ -41,7 +47,7 @@ def test_a_confirmation_that_raced_another_is_a_conflict(world, monkeypatch):
     assert confirm(world, alert_id, world.staff[0]).status_code == 201
     # The check before the insert saw nothing (the other one was not yet committed).
     monkeypatch.setattr(confirmation, "school_confirmation", lambda *_args: None)
-    response = confirm(world, alert_id, world.staff[0], "recognised")
+    response = confirm(world, alert_id, world.staff[0])
     assert response.status_code == 409
     with world.app.app_context():
         count = db.session.query(confirmation.SchoolConfirmation).count()
@@ -152,6 +158,7 @@ def test_staff_confirm_on_the_portal_page_and_see_who_did(world, web, make_user)
 
 def test_the_alert_page_shows_the_confirmation_per_school(world, web):
     alert_id = world.published()
+    answer(world, alert_id, world.staff[1])
     assert confirm(world, alert_id, world.staff[1], "recognised").status_code == 201
     page = web.get(world.investigator, f"/alerts/{alert_id}").text
     table = page[page.index('id="coverage"') :].split("</table>")[0]
@@ -159,3 +166,89 @@ def test_the_alert_page_shows_the_confirmation_per_school(world, web):
     assert world.staff[1].name in second
     assert "Iemand heeft het kind herkend" in second
     assert "nog niet" in first
+
+
+def schools(world, alert_id) -> dict[str, dict]:
+    response = world.api("GET", f"/alerts/{alert_id}/schools", world.investigator)
+    assert response.status_code == 200
+    return {row["code"]: row for row in response.json["schools"]}
+
+
+def test_nobody_recognises_is_refused_while_a_colleague_answered_recognised(world, make_user):
+    alert_id = world.published()
+    colleague = make_user("school_staff", school_id=world.schools[0].id)
+    accept_statement(world.app, colleague)
+    answer(world, alert_id, colleague)
+    refused = confirm(world, alert_id, world.staff[0], "nobody_recognises")
+    assert refused.status_code == 422
+    assert "herkent" in str(refused.json)
+    assert "outcome" in str(refused.json)
+    with world.app.app_context():
+        assert db.session.query(confirmation.SchoolConfirmation).count() == 0
+    # the colleague's answer at another school does not count for this one
+    answer(world, alert_id, world.staff[1])
+    assert confirm(world, alert_id, world.staff[0], "recognised").status_code == 201
+
+
+def test_someone_recognised_is_refused_while_nobody_of_the_school_answered_so(world):
+    alert_id = world.published()
+    answer(world, alert_id, world.staff[0], "not_recognised")
+    answer(world, alert_id, world.staff[1])  # another school's recognition does not count
+    refused = confirm(world, alert_id, world.staff[0], "recognised")
+    assert refused.status_code == 422
+    assert "Niemand van uw school" in str(refused.json)
+    assert confirm(world, alert_id, world.staff[0], "nobody_recognises").status_code == 201
+
+
+def test_a_recognition_after_nobody_was_confirmed_is_kept_and_flagged(world, make_user):
+    alert_id = world.published()
+    colleague = make_user("school_staff", school_id=world.schools[0].id)
+    accept_statement(world.app, colleague)
+    assert confirm(world, alert_id, world.staff[0]).status_code == 201
+    assert schools(world, alert_id)[world.schools[0].code]["conflict"] is False
+    answer(world, alert_id, colleague)  # accepted: a tip is never lost
+    rows = schools(world, alert_id)
+    first, second = rows[world.schools[0].code], rows[world.schools[1].code]
+    assert (first["recognised"], first["conflict"]) == (1, True)
+    assert first["confirmation"]["outcome"] == "nobody_recognises"
+    assert (second["recognised"], second["conflict"]) == (0, False)
+    listed = world.api("GET", f"/alerts/{alert_id}/responses", world.investigator).json
+    assert [item["kind"] for item in listed["responses"]] == ["recognised"]
+
+
+def test_a_withdrawn_recognition_after_someone_recognised_is_flagged(world):
+    alert_id = world.published()
+    answer(world, alert_id, world.staff[0])
+    assert confirm(world, alert_id, world.staff[0], "recognised").status_code == 201
+    assert schools(world, alert_id)[world.schools[0].code]["conflict"] is False
+    answer(world, alert_id, world.staff[0], "not_recognised")
+    assert schools(world, alert_id)[world.schools[0].code]["conflict"] is True
+
+
+def test_the_portal_form_shows_a_contradicting_confirmation_at_the_field(world, web):
+    alert_id = world.published()
+    refused = web.post(
+        world.staff[0], f"/portal/alerts/{alert_id}/school-confirmation", {"outcome": "recognised"}
+    )
+    assert refused.status_code == 422
+    assert 'id="error-summary"' in refused.text
+    assert "Niemand van uw school" in refused.text
+    assert 'id="school-confirmation-form"' in refused.text
+    assert 'id="outcome-error"' in refused.text
+
+
+def test_the_alert_page_marks_a_conflicting_school(world, web, make_user):
+    alert_id = world.published()
+    colleague = make_user("school_staff", school_id=world.schools[0].id)
+    accept_statement(world.app, colleague)
+    assert confirm(world, alert_id, world.staff[0]).status_code == 201
+    page = web.get(world.investigator, f"/alerts/{alert_id}").text
+    assert 'id="conflicting-schools"' not in page
+    answer(world, alert_id, colleague)
+    page = web.get(world.investigator, f"/alerts/{alert_id}").text
+    assert 'id="conflicting-schools"' in page
+    table = page[page.index('id="coverage"') :].split("</table>")[0]
+    first, second = (table.split(school.name, 1)[1].split("</tr>")[0] for school in world.schools)
+    assert "Let op" in first
+    assert "Let op" not in second
+    assert table.count("data-conflict") == 1

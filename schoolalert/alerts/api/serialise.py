@@ -65,7 +65,12 @@ class SchoolCoverageAnswer(ResponseModel):
     notified: int = Field(description='"new alert" mails sent')
     viewed: int = Field(description="people who opened at least one image")
     answered: int = Field(description="people who answered")
+    recognised: int = Field(description='people whose answer is "I recognise this child"')
     confirmation: SchoolConfirmationAnswer | None
+    conflict: bool = Field(
+        description="the confirmation no longer matches the answers (needs attention): nobody "
+        "recognises, but someone answered recognised afterwards; or the reverse"
+    )
 
 
 class CoverageAnswer(ResponseModel):
@@ -88,7 +93,9 @@ def coverage_json(coverage: Coverage) -> dict[str, Any]:
                 "notified": school.notified,
                 "viewed": school.viewers,
                 "answered": school.answered,
+                "recognised": school.recognised,
                 "confirmation": confirmation_json(school.confirmation),
+                "conflict": school.conflict,
             }
             for school in coverage.schools
         ]

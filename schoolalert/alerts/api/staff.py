@@ -161,7 +161,7 @@ def my_response(alert_id: int) -> tuple[HttpResponse, int]:
         201: "confirmed",
         404: "unknown or not visible",
         409: "the school already confirmed",
-        422: "bad outcome",
+        422: "bad outcome, or one that contradicts the answers of the school's staff",
     },
 )
 def school_confirmation(alert_id: int) -> tuple[HttpResponse, int]:

@@ -106,6 +106,10 @@ def confirm(alert_id: int) -> Response | tuple[str, int]:
         rollback()
         flash(error.message, "error")
         return redirect(url_for(".alert", alert_id=alert_id))
+    except InvalidInput as error:  # the outcome contradicts the school's answers
+        rollback()
+        form.outcome.errors = [error.message]
+        return _alert_page(alert_id, ResponseForm(), 422, confirm_form=form)
     flash(_("Thank you, you confirmed the alert for your school."), "success")
     return redirect(url_for(".alert", alert_id=alert_id))
 

@@ -1,6 +1,7 @@
 /* Live targeting preview on the draft form: when a targeting field changes, post the form to
  * the preview endpoint and show the returned panel. Without JavaScript the "Preview" button does
- * the same with a full page. */
+ * the same with a full page. The "exercise" box counts as a targeting field: an exercise reaches
+ * only the locations opted in to exercises. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-preview-url]");
@@ -48,4 +49,9 @@
 
   fields.addEventListener("change", schedule);
   fields.addEventListener("input", schedule);
+  // Whether the draft is an exercise changes which locations it can reach.
+  var exercise = form.elements.exercise;
+  if (exercise && exercise.addEventListener) {
+    exercise.addEventListener("change", schedule);
+  }
 })();
