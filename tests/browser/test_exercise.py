@@ -13,9 +13,9 @@ from schoolalert.extensions import db
 from schoolalert.schools.models import Board
 from tests.alerts.conftest import World
 from tests.alerts.participation import accept_statement, grant
+from tests.browser import signing_in
 from tests.browser.accessibility import assert_accessible
 from tests.browser.test_life_cycle import ARTIFACTS, backend, page, server  # noqa: F401
-from tests.factories import fresh_code
 
 try:
     from playwright.sync_api import expect
@@ -68,13 +68,7 @@ def test_a_teacher_takes_part_in_an_exercise(app, server, page, scene):  # noqa:
         assert_accessible(page, f"exercise {name}")
 
     teacher = scene["teacher"]
-    page.goto(f"{server}/sign-in")
-    page.fill("input[name=email]", teacher.email)
-    page.fill("input[name=password]", teacher.password)
-    page.locator("main form button[type=submit]").click()
-    page.fill("input[name=code]", fresh_code(app, teacher))
-    page.locator("main form button[type=submit]").click()
-    expect(page.locator("#home-actions")).to_be_visible()
+    signing_in.sign_in(app, page, server, teacher, signed_in="#home-actions")
 
     page.goto(f"{server}/portal")
     if page.locator("#briefing-link").count():  # the consent module's briefing, when present

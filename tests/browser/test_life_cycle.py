@@ -19,8 +19,8 @@ from werkzeug.serving import make_server
 
 from schoolalert.demo.drawings import clothing, face
 from tests.alerts.participation import accept_statement, grant
+from tests.browser import signing_in
 from tests.browser.accessibility import assert_accessible
-from tests.factories import fresh_code
 
 try:
     from playwright.sync_api import Page, expect, sync_playwright
@@ -108,16 +108,7 @@ def test_the_life_of_an_alert(app, server, page, people):
         assert_accessible(page, name)
 
     def sign_in(user: Any) -> None:
-        page.context.clear_cookies()
-        page.goto(f"{server}/sign-in")
-        assert_accessible(page, "sign-in")
-        page.fill("input[name=email]", user.email)
-        page.fill("input[name=password]", user.password)
-        page.locator("main form button[type=submit]").click()
-        assert_accessible(page, "sign-in code")
-        page.fill("input[name=code]", fresh_code(app, user))
-        page.locator("main form button[type=submit]").click()
-        expect(page.locator("#home-actions")).to_be_visible()
+        signing_in.sign_in(app, page, server, user, signed_in="#home-actions", check_pages=True)
 
     def main(selector: str):
         return page.locator(f"main {selector}")

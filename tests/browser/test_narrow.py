@@ -10,8 +10,8 @@ import pytest
 
 from schoolalert.demo.drawings import face
 from tests.alerts.participation import accept_statement, grant
+from tests.browser import signing_in
 from tests.browser import test_life_cycle as life_cycle
-from tests.factories import fresh_code
 
 pytestmark = pytest.mark.browser
 
@@ -71,14 +71,7 @@ def test_police_pages_fit_a_phone(
     page.set_viewport_size({"width": 390, "height": 844})
 
     def sign_in(user: Any) -> None:
-        page.context.clear_cookies()
-        page.goto(f"{server}/sign-in")
-        page.fill("input[name=email]", user.email)
-        page.fill("input[name=password]", user.password)
-        page.locator("main form button[type=submit]").click()
-        page.fill("input[name=code]", fresh_code(app, user))
-        page.locator("main form button[type=submit]").click()
-        page.locator("#home-actions").wait_for()
+        signing_in.sign_in(app, page, server, user, signed_in="#home-actions")
 
     def width(path: str) -> int:
         page.goto(f"{server}{path}")

@@ -12,10 +12,10 @@ import pytest
 from schoolalert.audit import services as audit
 from schoolalert.extensions import db
 from tests.alerts.participation import accept_statement, grant
+from tests.browser import signing_in
 from tests.browser import test_life_cycle as life_cycle
 from tests.browser.accessibility import assert_accessible
 from tests.browser.test_narrow import published_alert
-from tests.factories import fresh_code
 
 try:
     from playwright.sync_api import expect
@@ -71,14 +71,7 @@ def test_evaluation_and_audit_trail_pages(
     fill_the_trail(app, audit.PAGE_SIZE + 10)
 
     def sign_in(user: Any) -> None:
-        page.context.clear_cookies()
-        page.goto(f"{server}/sign-in")
-        page.fill("input[name=email]", user.email)
-        page.fill("input[name=password]", user.password)
-        page.locator("main form button[type=submit]").click()
-        page.fill("input[name=code]", fresh_code(app, user))
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(f"{server}/")  # the home page, whose content differs per role
+        signing_in.sign_in(app, page, server, user)  # the home page, whose content differs per role
 
     # -- the evaluation: figures for the country, SVG charts and a table per unit --------------
     for role in ("admin", "prosecutor"):

@@ -11,9 +11,9 @@ import pytest
 
 from tests.alerts.conftest import World
 from tests.alerts.participation import accept_statement, grant
+from tests.browser import signing_in
 from tests.browser.accessibility import assert_accessible
 from tests.browser.test_life_cycle import ARTIFACTS, backend, page, server  # noqa: F401
-from tests.factories import fresh_code
 from tests.referral.conftest import add_organisation, add_worker, enable
 
 try:
@@ -61,15 +61,8 @@ def test_a_teacher_asks_for_support_and_a_worker_takes_it_up(app, server, page, 
         assert_accessible(page, f"referral {name}")
 
     def sign_in(user: Any) -> None:
-        page.context.clear_cookies()
-        page.goto(f"{server}/sign-in")
-        page.fill("input[name=email]", user.email)
-        page.fill("input[name=password]", user.password)
-        page.locator("main form button[type=submit]").click()
-        page.fill("input[name=code]", fresh_code(app, user))
-        page.locator("main form button[type=submit]").click()
         # Signed in: the navigation offers the account page (a worker has no home actions).
-        expect(page.locator('header a[href="/account"]')).to_be_visible()
+        signing_in.sign_in(app, page, server, user, signed_in='header a[href="/account"]')
 
     alert_id = scene["alert_id"]
     # -- the teacher asks, urgently, with a phone number and consent ---------------------------
