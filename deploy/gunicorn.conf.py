@@ -33,11 +33,20 @@ preload_app = False
 # A stuck request is cut off; a graceful restart lets the running ones finish.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
 
-# Workers are renewed now and then, at different moments, to bound memory growth.
-max_requests = 2000
-max_requests_jitter = 200
+# One request per connection. A worker keeps every connection it accepted, and a worker busy
+# computing watermarks cannot lend its requests to an idle one: with connections kept open (by
+# the reverse proxy's upstream pool or by clients), they gather on whichever worker accepted them
+# first (after a worker is renewed, on the ones left), and the others idle while one saturates.
+# A new connection per request lets the least busy worker take each one; on the loopback or a
+# private network the extra connection costs far less than a request does.
+keepalive = 0
+
+# Workers are renewed now and then, at different moments, to bound memory growth. Not too often:
+# a new worker imports and builds the application again, a few CPU-seconds that it takes from the
+# requests (2,000 requests per worker pass in a minute or two of a national alert's morning).
+max_requests = 20000
+max_requests_jitter = 2000
 
 # The request line and headers are bounded; bodies are bounded by the app (MAX_CONTENT_LENGTH).
 limit_request_line = 8190

@@ -32,7 +32,7 @@ from schoolalert.alerts.models import (
 from schoolalert.alerts.police import police_alert
 from schoolalert.alerts.watermark import new_view_id, watermark
 from schoolalert.audit import services as audit
-from schoolalert.consent.eligibility import eligible_staff_clause, staff_may_see_alerts
+from schoolalert.consent.eligibility import eligible_staff_clause
 from schoolalert.crypto.aead import associated_data, image_aad
 from schoolalert.database import utcnow
 from schoolalert.errors import NotFound
@@ -53,45 +53,51 @@ def live_for_school_clause(school_id: int) -> ColumnElement[bool]:
 
 def staff_alerts(user: User) -> list[Alert]:
     """The live alerts of the user's school, newest first (empty when I1 says no)."""
-    if not staff_may_see_alerts(user):
+    if user.role != Role.SCHOOL_STAFF or user.school_id is None:
         return []
-    assert user.school_id is not None
-    return list(
-        db.session.scalars(
-            select(Alert).where(live_for_school_clause(user.school_id)).order_by(Alert.id.desc())
-        )
-    )
+    return list(db.session.scalars(_staff_alerts_query(), _staff_parameters(user)))
 
 
 def staff_alert(user: User, alert_id: int) -> Alert:
-    """One live alert of the user's school, or NotFound — whatever the reason.
-
-    The alert's conditions and the person's (:func:`eligible_staff_clause`) are asked in one
-    query, built once per process: every page view and image view of the staff surge asks it.
-    """
+    """One live alert of the user's school, or NotFound — whatever the reason."""
     if user.role != Role.SCHOOL_STAFF or user.school_id is None:
         raise NotFound("no such alert")
     alert = db.session.scalar(
-        _staff_alert_query(),
-        {"alert_id": alert_id, "user_id": user.id, "school_id": user.school_id, "now": utcnow()},
+        _staff_alert_query(), _staff_parameters(user) | {"alert_id": alert_id}
     )
     if alert is None:
         raise NotFound("no such alert")
     return alert
 
 
-@cache
-def _staff_alert_query() -> Select[tuple[Alert]]:
-    return select(Alert).where(
-        Alert.id == bindparam("alert_id"),
-        Alert.status == AlertStatus.PUBLISHED,
-        Alert.expires_at > bindparam("now"),
-        exists().where(
+# The alert's conditions and the person's (:func:`eligible_staff_clause`) are asked in one query,
+# built once per process: every page and image of the staff surge asks one of these two.
+
+
+def _live_for_staff() -> ColumnElement[bool]:
+    return (
+        (Alert.status == AlertStatus.PUBLISHED)
+        & (Alert.expires_at > bindparam("now"))
+        & exists().where(
             AlertRecipient.alert_id == Alert.id,
             AlertRecipient.school_id == bindparam("school_id"),
-        ),
-        exists().where(User.id == bindparam("user_id"), eligible_staff_clause()),
+        )
+        & exists().where(User.id == bindparam("user_id"), eligible_staff_clause())
     )
+
+
+def _staff_parameters(user: User) -> dict[str, Any]:
+    return {"user_id": user.id, "school_id": user.school_id, "now": utcnow()}
+
+
+@cache
+def _staff_alerts_query() -> Select[tuple[Alert]]:
+    return select(Alert).where(_live_for_staff()).order_by(Alert.id.desc())
+
+
+@cache
+def _staff_alert_query() -> Select[tuple[Alert]]:
+    return select(Alert).where(Alert.id == bindparam("alert_id"), _live_for_staff())
 
 
 def view_alert(user: User, alert_id: int) -> Alert:

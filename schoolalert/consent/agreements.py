@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, select
+from functools import cache
+
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from schoolalert.accounts.models import User
@@ -26,7 +28,13 @@ def accepted_current_statement_clause(user_id: ColumnElement[int] | int) -> Colu
 
 def has_accepted_current_statement(user: User) -> bool:
     """Whether ``user`` accepted a confidentiality statement version that still counts."""
-    return bool(db.session.scalar(select(accepted_current_statement_clause(user.id))))
+    return bool(db.session.scalar(_accepted_query(), {"user_id": user.id}))
+
+
+@cache
+def _accepted_query() -> Select[tuple[bool]]:
+    """Built once per process: the staff portal asks it on its pages."""
+    return select(accepted_current_statement_clause(bindparam("user_id")))
 
 
 def briefing_required(user: User) -> bool:

@@ -8,7 +8,9 @@ in its frozen recipient set) come on top.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from functools import cache
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, select
 
 from schoolalert.accounts.models import Authenticator, User
 from schoolalert.accounts.roles import Role
@@ -36,5 +38,10 @@ def staff_may_see_alerts(user: User) -> bool:
     """:func:`eligible_staff_clause` for one user, read from the database."""
     if user.role != Role.SCHOOL_STAFF:
         return False
-    found = db.session.scalar(select(User.id).where(User.id == user.id, eligible_staff_clause()))
-    return found is not None
+    return db.session.scalar(_eligible_user_query(), {"user_id": user.id}) is not None
+
+
+@cache
+def _eligible_user_query() -> Select[tuple[int]]:
+    """Built once per process: the staff portal asks it on its pages."""
+    return select(User.id).where(User.id == bindparam("user_id"), eligible_staff_clause())

@@ -10,6 +10,7 @@ reverse proxy's forwarded headers (``SCHOOLALERT_TRUSTED_PROXIES=1``) sent by th
 from __future__ import annotations
 
 import email
+import http.client
 import io
 import shutil
 import threading
@@ -224,6 +225,29 @@ def start_cluster(
     bases = [instance.wait_ready(*node) for node in started]
     nodes = [Api(base, proxied("198.51.100.10")) for base in bases]
     return Cluster(instance, nodes, endpoint, bucket, mailbox, accounts, token)
+
+
+# -- one request per connection ----------------------------------------------------------------
+
+
+def test_a_node_closes_every_connection_after_its_response(cluster):
+    """A kept-open connection stays with the worker that accepted it, so kept-open connections
+    gather on one worker while the others idle (the staff surge ran on one of two workers). The
+    node's configuration closes each connection: every request can go to any worker."""
+    port = int(cluster.nodes[0].base.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for path in ("/healthz", "/sign-in"):
+            headers = proxied("198.51.100.30") | {"Connection": "keep-alive"}
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+            assert response.getheader("Connection") == "close"
+            assert response.will_close
+            connection.close()  # what a client does when told so; the next request reconnects
+    finally:
+        connection.close()
 
 
 # -- sessions and tokens ----------------------------------------------------------------------
