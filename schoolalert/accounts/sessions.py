@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from schoolalert.accounts.models import User, UserSession
 from schoolalert.accounts.roles import POLICE_ROLES
@@ -61,11 +62,7 @@ def live_session(token: str) -> tuple[UserSession, User] | None:
     request's unit of work commits that). A live one has its last-seen time touched, at most
     once a minute.
     """
-    found = db.session.execute(
-        select(UserSession, User)
-        .outerjoin(User, User.id == UserSession.user_id)
-        .where(UserSession.session_hash == token_hash(token))
-    ).one_or_none()
+    found = db.session.execute(_session_query(), {"session_hash": token_hash(token)}).one_or_none()
     if found is None or found.UserSession.ended_at is not None:
         return None
     row, user = found
@@ -83,6 +80,16 @@ def live_session(token: str) -> tuple[UserSession, User] | None:
     if now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
     return row, user
+
+
+@cache
+def _session_query() -> Select[tuple[UserSession, User]]:
+    """Built once per process: every request of a signed-in person asks it."""
+    return (
+        select(UserSession, User)
+        .outerjoin(User, User.id == UserSession.user_id)
+        .where(UserSession.session_hash == bindparam("session_hash"))
+    )
 
 
 def end_session(row: UserSession, reason: str) -> None:

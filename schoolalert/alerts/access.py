@@ -194,6 +194,15 @@ def read_description(user: User, alert: Alert) -> str | None:
     return text
 
 
+@cache
+def _image_query() -> Select[tuple[AlertImage, AlertKey]]:
+    return (
+        select(AlertImage, AlertKey)
+        .outerjoin(AlertKey, AlertKey.alert_id == AlertImage.alert_id)
+        .where(AlertImage.id == bindparam("image_id"), AlertImage.alert_id == bindparam("alert_id"))
+    )
+
+
 @dataclass(frozen=True)
 class ImageView:
     content: bytes
@@ -206,9 +215,7 @@ def view_image(user: User, alert_id: int, image_id: int) -> ImageView:
     # The alert's key row comes along (and stays referenced while the cipher below asks the
     # session for it), so decrypting asks no more.
     found = db.session.execute(
-        select(AlertImage, AlertKey)
-        .outerjoin(AlertKey, AlertKey.alert_id == AlertImage.alert_id)
-        .where(AlertImage.id == image_id, AlertImage.alert_id == alert.id)
+        _image_query(), {"image_id": image_id, "alert_id": alert.id}
     ).one_or_none()
     image = found.AlertImage if found is not None else None
     if image is None or image.blob_name is None or image.destroyed_at is not None:
