@@ -196,6 +196,7 @@ def read_description(user: User, alert: Alert) -> str | None:
 
 @cache
 def _image_query() -> Select[tuple[AlertImage, AlertKey]]:
+    """Built once per process: every image view asks it."""
     return (
         select(AlertImage, AlertKey)
         .outerjoin(AlertKey, AlertKey.alert_id == AlertImage.alert_id)
